@@ -1,0 +1,20 @@
+// typescript-eslint's type-checked recommendations over every TypeScript file of the project.
+import eslint from "@eslint/js";
+import tseslint from "typescript-eslint";
+import globals from "globals";
+
+export default tseslint.config(
+  { ignores: ["**/node_modules/**", "**/lib/**", ".emulators/**", "coverage/**"] },
+  { files: ["**/*.{js,mjs,cjs}"], extends: [eslint.configs.recommended] },
+  {
+    files: ["**/*.{js,mjs,cjs}"],
+    languageOptions: {
+      globals: globals.node,
+    },
+  },
+  {
+    files: ["**/*.ts"],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+  },
+);

@@ -1,0 +1,19 @@
+/** Every test of the project. `npm test` runs them all inside the emulator harness, in one process
+ * (--runInBand): integration tests share the emulators and the FCM emulator's fault switch. */
+const tsJest = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  reporters: ["default", "<rootDir>/test/summary-reporter.js"],
+  projects: [
+    { displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"], transform: tsJest, testEnvironment: "node" },
+    {
+      displayName: "integration",
+      testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
+      transform: tsJest,
+      testEnvironment: "node",
+      testTimeout: 60000,
+    },
+    { displayName: "rules", testMatch: ["<rootDir>/test/rules/**/*.test.ts"], transform: tsJest, testEnvironment: "node", testTimeout: 30000 },
+  ],
+};
