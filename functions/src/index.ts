@@ -1,0 +1,3 @@
+// Every deployed function, one line each.
+export { registerDevice } from "./registerDevice";
+export { unregisterDevice } from "./unregisterDevice";
