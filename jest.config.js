@@ -4,16 +4,27 @@ const tsJest = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Integration tests wait for emulated functions and triggers; unit tests finish long before this.
+  testTimeout: 60000,
   reporters: ["default", "<rootDir>/test/summary-reporter.js"],
   projects: [
-    { displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"], transform: tsJest, testEnvironment: "node" },
+    {
+      displayName: "unit",
+      testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+      transform: tsJest,
+      testEnvironment: "node",
+    },
     {
       displayName: "integration",
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       transform: tsJest,
       testEnvironment: "node",
-      testTimeout: 60000,
     },
-    { displayName: "rules", testMatch: ["<rootDir>/test/rules/**/*.test.ts"], transform: tsJest, testEnvironment: "node", testTimeout: 30000 },
+    {
+      displayName: "rules",
+      testMatch: ["<rootDir>/test/rules/**/*.test.ts"],
+      transform: tsJest,
+      testEnvironment: "node",
+    },
   ],
 };

@@ -212,8 +212,27 @@ async function waitForPort(port, host, timeoutMs, child) {
 }
 
 /** A child in a process group of its own, so that stopping it also stops whatever it started. */
-function spawnGroup(command, args, env) {
-  return spawn(command, args, { cwd: ROOT, env, stdio: "inherit", detached: true });
+function spawnGroup(command, args, env, stdio = "inherit") {
+  return spawn(command, args, { cwd: ROOT, env, stdio, detached: true });
+}
+
+/**
+ * Copies `stream` to stdout without the functions' DEBUG-severity log lines (firebase-functions logs one
+ * per callable request), which would bury a test run's own output. firebase-debug.log keeps everything.
+ */
+function copyWithoutDebugLogs(stream) {
+  const debugLine = /^>\s+\{.*"severity":"DEBUG"/;
+  let pending = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk) => {
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop() ?? "";
+    const kept = lines.filter((line) => !debugLine.test(line));
+    if (kept.length > 0) process.stdout.write(`${kept.join("\n")}\n`);
+  });
+  stream.on("end", () => {
+    if (pending && !debugLine.test(pending)) process.stdout.write(pending);
+  });
 }
 
 function signalGroup(child, signal) {
@@ -291,7 +310,8 @@ async function main() {
     const firebaseBin = path.join(ROOT, "node_modules/firebase-tools/lib/bin/firebase.js");
     const args = [firebaseBin, `emulators:${mode}`, "--project", PROJECT_ID, "--only", EMULATORS.join(",")];
     if (mode === "exec") args.push(command);
-    firebase = spawnGroup(process.execPath, args, env);
+    firebase = spawnGroup(process.execPath, args, env, ["inherit", "pipe", "inherit"]);
+    copyWithoutDebugLogs(firebase.stdout);
     const code = await new Promise((resolve) => firebase.once("exit", (status) => resolve(status ?? 1)));
     return code;
   } finally {

@@ -6,6 +6,7 @@ const localeTag = z
   .min(1, "must not be empty")
   .max(35, "must be at most 35 characters")
   .refine((tag) => {
+    if (tag === "" || tag.length > 35) return true; // reported by the bounds above
     try {
       return Intl.getCanonicalLocales(tag).length === 1;
     } catch {
@@ -18,7 +19,7 @@ const fcmToken = z
   .string()
   .min(1, "must not be empty")
   .max(4096, "must be at most 4096 characters")
-  .regex(/^\S+$/, "must not contain whitespace");
+  .regex(/^\S*$/, "must not contain whitespace");
 
 export const platforms = ["android", "ios", "web"] as const;
 

@@ -2,14 +2,15 @@ import { z } from "zod";
 import {
   FieldValue,
   Timestamp,
-  type DocumentData,
   type Firestore,
   type FirestoreDataConverter,
+  type Query,
   type QueryDocumentSnapshot,
 } from "firebase-admin/firestore";
 import { platforms } from "./deviceSchemas";
 import { deviceIdOf } from "./deviceId";
 import { devicesToEvict } from "./eviction";
+import { deleteResultOf, shouldRetryDelete, type DeleteResult } from "../prune/deleteOutcome";
 
 const timestamp = z.instanceof(Timestamp);
 
@@ -29,7 +30,7 @@ export type DeviceDoc = z.infer<typeof deviceDoc>;
 
 /** Reads parse and check the stored shape; writes pass through (sentinels such as serverTimestamp included). */
 export const deviceConverter: FirestoreDataConverter<DeviceDoc> = {
-  toFirestore: (device) => device as DocumentData,
+  toFirestore: (device) => device,
   fromFirestore: (snapshot: QueryDocumentSnapshot) => deviceDoc.parse(snapshot.data()),
 };
 
@@ -43,12 +44,46 @@ export type Registration = {
   appVersion?: string | undefined;
 };
 
+/**
+ * A device as the prune reads it: a projection holding only the field the query orders by (never the
+ * token), and the document's update time, on which its delete is preconditioned.
+ */
+export type PrunableDevice = { id: string; snapshot: QueryDocumentSnapshot };
+
+/** Deletes devices read by the prune, each only if unchanged since; `close` when done. */
+export type DeviceDeleter = {
+  deleteUnchanged(devices: PrunableDevice[]): Promise<DeleteResult[]>;
+  close(): Promise<void>;
+};
+
+const LAST_SEEN_AT = "lastSeenAt" satisfies keyof DeviceDoc;
+const REJECTED_AT = `${"rejected" satisfies keyof DeviceDoc}.at`;
+
+/** BulkWriter starts no faster than Firestore's "500/50/5" guidance, whatever ceiling it is given. */
+const INITIAL_WRITES_PER_SECOND = 500;
+
+/** The gRPC status and message of a failed BulkWriter operation (a BulkWriterError), or -1 for anything else. */
+function statusOf(error: unknown): { code: number; message: string } {
+  const message =
+    error instanceof Error ? error.message : typeof error === "string" ? error : "unknown error";
+  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  return { code: typeof code === "number" ? code : -1, message };
+}
+
 export type RegistrationResult = {
   deviceId: string;
   created: boolean;
-  previousOwner: string | null;
   evicted: string[];
 };
+
+// gRPC status codes the Firestore client reports as `error.code`.
+const NOT_FOUND = 5;
+const ALREADY_EXISTS = 6;
+const FAILED_PRECONDITION = 9;
+
+function hasGrpcCode(error: unknown, code: number): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
 
 /** The one place that reads and writes `devices`. */
 export class DeviceStore {
@@ -62,41 +97,77 @@ export class DeviceStore {
   }
 
   /**
-   * Upserts the caller's device in one transaction: keeps `createdAt`, refreshes `lastSeenAt`, clears any
-   * rejection mark, moves a token registered by someone else to the caller, and evicts the caller's least
-   * recently seen devices beyond the limit. Contending calls (the same token, the same user) are retried
-   * by the transaction, so the document always ends consistent.
+   * Upserts the caller's device: keeps `createdAt`, refreshes `lastSeenAt`, clears any rejection mark and
+   * moves a token registered by someone else to the caller, then evicts the caller's least recently seen
+   * devices beyond the limit.
+   *
+   * Each step is one atomic single-document write (create, else update of every mutable field), not a
+   * read-then-write transaction: clients call this at every app start, often for the same token at once
+   * (retries, two accounts on one device), and contending transactions wait on each other's locks. With
+   * plain writes the last call wins whole, so the document is always consistent, and nothing blocks.
    */
   async register(registration: Registration): Promise<RegistrationResult> {
     const deviceId = deviceIdOf(registration.token);
     const ref = this.collection().doc(deviceId);
-    const owned = this.collection().where("uid", "==", registration.uid);
+    const fields = {
+      uid: registration.uid,
+      token: registration.token,
+      platform: registration.platform,
+      locale: registration.locale ?? null,
+      appVersion: registration.appVersion ?? null,
+      lastSeenAt: FieldValue.serverTimestamp() as Timestamp,
+    };
 
-    return this.db.runTransaction(
-      async (tx) => {
-        const [current, mine] = await Promise.all([tx.get(ref), tx.get(owned)]);
-        const existing = current.exists ? current.data() : undefined;
-        const others = mine.docs
-          .filter((doc) => doc.id !== deviceId)
-          .map((doc) => ({ id: doc.id, lastSeenMillis: doc.data().lastSeenAt.toMillis() }));
-        const evicted = devicesToEvict(others, this.maxDevicesPerUser);
+    let created = false;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await ref.create({ ...fields, createdAt: FieldValue.serverTimestamp() as Timestamp });
+        created = true;
+        break;
+      } catch (error) {
+        if (!hasGrpcCode(error, ALREADY_EXISTS)) throw error;
+      }
+      try {
+        await ref.update({ ...fields, rejected: FieldValue.delete() });
+        break;
+      } catch (error) {
+        // Deleted between our create and update (sign-out, prune): create it again.
+        if (!hasGrpcCode(error, NOT_FOUND) || attempt >= 3) throw error;
+      }
+    }
 
-        tx.set(ref, {
-          uid: registration.uid,
-          token: registration.token,
-          platform: registration.platform,
-          locale: registration.locale ?? null,
-          appVersion: registration.appVersion ?? null,
-          createdAt: existing?.createdAt ?? (FieldValue.serverTimestamp() as Timestamp),
-          lastSeenAt: FieldValue.serverTimestamp() as Timestamp,
-        });
-        for (const id of evicted) tx.delete(this.collection().doc(id));
+    const evicted = await this.evictBeyondLimit(registration.uid, deviceId);
+    return { deviceId, created, evicted };
+  }
 
-        const previousOwner = existing && existing.uid !== registration.uid ? existing.uid : null;
-        return { deviceId, created: !existing, previousOwner, evicted };
-      },
-      { maxAttempts: 20 },
+  /**
+   * Deletes the user's least recently seen devices beyond the limit (`keep` counts as one of them). Each
+   * delete is conditional on the document being unchanged since it was read, so a device that is
+   * re-registered meanwhile survives; concurrent registrations choose the same victims.
+   */
+  private async evictBeyondLimit(uid: string, keep: string): Promise<string[]> {
+    const mine = await this.collection().where("uid", "==", uid).get();
+    const others = mine.docs.filter((doc) => doc.id !== keep);
+    const victims = new Set(
+      devicesToEvict(
+        others.map((doc) => ({ id: doc.id, lastSeenMillis: doc.data().lastSeenAt.toMillis() })),
+        this.maxDevicesPerUser,
+      ),
     );
+    const evicted: string[] = [];
+    await Promise.all(
+      others
+        .filter((doc) => victims.has(doc.id))
+        .map(async (doc) => {
+          try {
+            await doc.ref.delete({ lastUpdateTime: doc.updateTime });
+            evicted.push(doc.id);
+          } catch (error) {
+            if (!hasGrpcCode(error, FAILED_PRECONDITION) && !hasGrpcCode(error, NOT_FOUND)) throw error;
+          }
+        }),
+    );
+    return evicted;
   }
 
   /** Deletes the device of `token` when `uid` owns it; reports whether it did. */
@@ -108,5 +179,70 @@ export class DeviceStore {
       tx.delete(ref);
       return true;
     });
+  }
+
+  /**
+   * A page of the devices last seen strictly before `cutoffMillis`, oldest first, after `after`. The cutoff
+   * is a `Timestamp`, as `lastSeenAt` is (a number would match nothing: Firestore orders numbers before
+   * timestamps). Single-field range and order on `lastSeenAt`: Firestore's automatic index serves it.
+   */
+  async stalePage(
+    cutoffMillis: number,
+    after: PrunableDevice | undefined,
+    limit: number,
+  ): Promise<PrunableDevice[]> {
+    const query = this.db
+      .collection(DEVICES)
+      .where(LAST_SEEN_AT, "<", Timestamp.fromMillis(cutoffMillis))
+      .orderBy(LAST_SEEN_AT)
+      .select(LAST_SEEN_AT)
+      .limit(limit);
+    return this.prunablePage(after ? query.startAfter(after.snapshot) : query);
+  }
+
+  /**
+   * A page of the devices marked rejected (any age), in the order they were marked, after `after`. Ordering
+   * by `rejected.at` keeps only documents that have it; the automatic single-field index serves it.
+   */
+  async rejectedPage(after: PrunableDevice | undefined, limit: number): Promise<PrunableDevice[]> {
+    const query = this.db.collection(DEVICES).orderBy(REJECTED_AT).select(REJECTED_AT).limit(limit);
+    return this.prunablePage(after ? query.startAfter(after.snapshot) : query);
+  }
+
+  private async prunablePage(query: Query): Promise<PrunableDevice[]> {
+    return (await query.get()).docs.map((snapshot) => ({ id: snapshot.id, snapshot }));
+  }
+
+  /**
+   * A BulkWriter for the prune's deletes, throttled to at most `maxWritesPerSecond`. Each delete carries
+   * the precondition `lastUpdateTime` = the update time it was read with, so a device written in between
+   * (re-registered, marked, moved) is left alone: Firestore answers FAILED_PRECONDITION, which is never
+   * retried and counts as `changed`.
+   */
+  deleter(maxWritesPerSecond: number): DeviceDeleter {
+    const writer = this.db.bulkWriter({
+      throttling: {
+        initialOpsPerSecond: Math.min(INITIAL_WRITES_PER_SECOND, maxWritesPerSecond),
+        maxOpsPerSecond: maxWritesPerSecond,
+      },
+    });
+    writer.onWriteError((error) => shouldRetryDelete(error.code, error.failedAttempts));
+    return {
+      async deleteUnchanged(devices) {
+        const results = devices.map((device) =>
+          writer.delete(device.snapshot.ref, { lastUpdateTime: device.snapshot.updateTime }).then(
+            (): DeleteResult => ({ outcome: "deleted" }),
+            (error: unknown): DeleteResult => {
+              const { code, message } = statusOf(error);
+              return deleteResultOf(code, message);
+            },
+          ),
+        );
+        // BulkWriter sends full batches of 20 as they fill; flushing sends this page's last, partial one.
+        void writer.flush();
+        return Promise.all(results);
+      },
+      close: () => writer.close(),
+    };
   }
 }

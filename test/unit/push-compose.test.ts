@@ -1,0 +1,126 @@
+import type { TokenMessage } from "firebase-admin/messaging";
+import {
+  composeCommentPush,
+  languageOf,
+  truncateCodePoints,
+  type CommentPushInput,
+} from "../../functions/src/push/compose";
+
+const base: CommentPushInput = {
+  device: { token: "tok-1", locale: "en-US", platform: "android" },
+  commenterName: "Bob",
+  relation: "author",
+  postId: "post-1",
+  commentId: "comment-1",
+  authorId: "bob-uid",
+  text: "Nice post!",
+};
+
+const codePoints = (s: string) => Array.from(s).length;
+
+describe("composeCommentPush", () => {
+  it("builds the FCM v1 message of the CONTRACT, usable as firebase-admin's TokenMessage", () => {
+    const message: TokenMessage = composeCommentPush(base);
+    expect(message).toEqual({
+      token: "tok-1",
+      notification: { title: "Bob commented on your post", body: "Nice post!" },
+      data: { type: "comment", postId: "post-1", commentId: "comment-1", authorId: "bob-uid" },
+      android: { notification: { channelId: "comments", tag: "post-1" } },
+      apns: { payload: { aps: { "thread-id": "post-1" } } },
+    });
+  });
+
+  it("titles in English by relation", () => {
+    expect(composeCommentPush({ ...base, relation: "subscriber" }).notification.title).toBe(
+      "Bob commented on a post you follow",
+    );
+  });
+
+  it.each(["ko", "ko-KR", "KO_kr", "ko-Kore-KR"])("titles in Korean for locale %s", (locale) => {
+    const push = composeCommentPush({ ...base, device: { ...base.device, locale }, commenterName: "민수" });
+    expect(push.notification.title).toBe("민수님의 새 댓글");
+    const forSubscriber = composeCommentPush({
+      ...base,
+      relation: "subscriber",
+      device: { ...base.device, locale },
+      commenterName: "민수",
+    });
+    expect(forSubscriber.notification.title).toBe("팔로우 중인 글에 민수님의 새 댓글");
+  });
+
+  it.each([undefined, null, "", "en", "kok-IN", "ja-JP", "fr"])(
+    "titles in English for locale %p",
+    (locale) => {
+      const push = composeCommentPush({ ...base, device: { ...base.device, locale } });
+      expect(push.notification.title).toBe("Bob commented on your post");
+    },
+  );
+
+  it.each([undefined, null, "", "   ", "\u0000\t"])("falls back to a generic name for %p", (name) => {
+    expect(composeCommentPush({ ...base, commenterName: name }).notification.title).toBe(
+      "Someone commented on your post",
+    );
+    const ko = composeCommentPush({
+      ...base,
+      commenterName: name,
+      device: { ...base.device, locale: "ko-KR" },
+    });
+    expect(ko.notification.title).toBe("누군가의 새 댓글");
+  });
+
+  it("tidies the name: trimmed, whitespace and control characters collapsed", () => {
+    expect(composeCommentPush({ ...base, commenterName: "  Bob\n\u0007 Smith " }).notification.title).toBe(
+      "Bob Smith commented on your post",
+    );
+  });
+
+  it("keeps a body of exactly 200 characters whole", () => {
+    const text = "a".repeat(200);
+    expect(composeCommentPush({ ...base, text }).notification.body).toBe(text);
+  });
+
+  it("cuts a longer body to 200 characters, the ellipsis included", () => {
+    const body = composeCommentPush({ ...base, text: "b".repeat(2000) }).notification.body;
+    expect(body).toBe(`${"b".repeat(199)}…`);
+    expect(codePoints(body)).toBe(200);
+  });
+
+  it("counts code points, so emoji and Korean are not cut in half", () => {
+    const text = "😀".repeat(300); // each one code point, two UTF-16 units
+    const body = composeCommentPush({ ...base, text }).notification.body;
+    expect(body).toBe(`${"😀".repeat(199)}…`);
+    expect(codePoints(body)).toBe(200);
+    expect(body).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/); // no lone high surrogate
+    expect(composeCommentPush({ ...base, text: "가".repeat(201) }).notification.body).toBe(
+      `${"가".repeat(199)}…`,
+    );
+  });
+
+  it("does not split a surrogate pair that straddles the cut", () => {
+    const text = `${"a".repeat(198)}😀😀😀`;
+    const body = composeCommentPush({ ...base, text }).notification.body;
+    expect(body).toBe(`${"a".repeat(198)}😀…`);
+  });
+
+  it("keeps or drops a multi-code-point emoji whole", () => {
+    const family = "👩‍👩‍👧"; // 5 code points joined by ZWJs
+    const text = `${"a".repeat(196)}${family}tail`;
+    const body = truncateCodePoints(text, 200);
+    expect(body).toBe(`${"a".repeat(196)}…`);
+    expect(codePoints(body)).toBeLessThanOrEqual(200);
+  });
+
+  it("never exceeds the limit even for one enormous grapheme", () => {
+    const zalgo = `z${"\u0301".repeat(500)}`;
+    const body = truncateCodePoints(zalgo, 200);
+    expect(codePoints(body)).toBe(200);
+    expect(body.endsWith("…")).toBe(true);
+  });
+});
+
+describe("languageOf", () => {
+  it("reads the primary language subtag", () => {
+    expect(languageOf("ko-KR")).toBe("ko");
+    expect(languageOf("en-KR")).toBe("en");
+  });
+});
