@@ -220,7 +220,7 @@ function spawnGroup(command, args, env, stdio = "inherit") {
  * Copies `stream` to stdout without the functions' DEBUG-severity log lines (firebase-functions logs one
  * per callable request), which would bury a test run's own output. firebase-debug.log keeps everything.
  */
-function copyWithoutDebugLogs(stream) {
+function copyWithoutDebugLogs(stream, onLine) {
   const debugLine = /^>\s+\{.*"severity":"DEBUG"/;
   let pending = "";
   stream.setEncoding("utf8");
@@ -229,6 +229,7 @@ function copyWithoutDebugLogs(stream) {
     pending = lines.pop() ?? "";
     const kept = lines.filter((line) => !debugLine.test(line));
     if (kept.length > 0) process.stdout.write(`${kept.join("\n")}\n`);
+    kept.forEach(onLine);
   });
   stream.on("end", () => {
     if (pending && !debugLine.test(pending)) process.stdout.write(pending);
@@ -271,6 +272,37 @@ async function startFcmEmulator(env) {
   return child;
 }
 
+/** `npm start`: seeds the demo world (when the project has a seed script), then says what runs where. */
+async function whenReady(env) {
+  const seed = path.join(ROOT, "scripts/demo-seed.mjs");
+  if (existsSync(seed)) {
+    const seeded = spawnSync(process.execPath, [seed], {
+      cwd: ROOT,
+      stdio: "inherit",
+      env: {
+        ...env,
+        FIRESTORE_EMULATOR_HOST: "127.0.0.1:8080",
+        FIREBASE_AUTH_EMULATOR_HOST: "127.0.0.1:9099",
+      },
+    });
+    if (seeded.status !== 0) log(`the demo seed failed (exit ${seeded.status}); the emulators keep running`);
+  }
+  const functionsUrl = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
+  process.stdout.write(
+    [
+      "",
+      `Push backend running for project ${PROJECT_ID} (Ctrl+C stops everything):`,
+      `  Auth emulator        http://127.0.0.1:9099`,
+      `  Firestore emulator   127.0.0.1:8080`,
+      `  Functions emulator   ${functionsUrl}/<function>`,
+      `  Cloud Tasks emulator 127.0.0.1:9499`,
+      `  FCM emulator         http://${FCM_HOST}:${FCM_PORT}   (npm run fcm:messages shows what it received)`,
+      `Try it: npm run demo, in another terminal.`,
+      "",
+    ].join("\n"),
+  );
+}
+
 function usage() {
   return 'usage: node emulators/run.mjs start | exec "<command>"';
 }
@@ -311,7 +343,9 @@ async function main() {
     const args = [firebaseBin, `emulators:${mode}`, "--project", PROJECT_ID, "--only", EMULATORS.join(",")];
     if (mode === "exec") args.push(command);
     firebase = spawnGroup(process.execPath, args, env, ["inherit", "pipe", "inherit"]);
-    copyWithoutDebugLogs(firebase.stdout);
+    copyWithoutDebugLogs(firebase.stdout, (line) => {
+      if (mode === "start" && line.includes("All emulators ready")) void whenReady(env);
+    });
     const code = await new Promise((resolve) => firebase.once("exit", (status) => resolve(status ?? 1)));
     return code;
   } finally {

@@ -1,0 +1,81 @@
+/**
+ * Hands out the FCM client. Real FCM by default; the local FCM emulator (fcm-emulator/) when
+ * `FCM_EMULATOR_HOST` is set, which only the emulator setup does. Callers get a `Messaging` either way
+ * and cannot tell which.
+ */
+import * as https from "node:https";
+import * as net from "node:net";
+import { type App, type Credential, getApps, initializeApp } from "firebase-admin/app";
+import { getMessaging, type Messaging } from "firebase-admin/messaging";
+import { adminApp } from "./admin";
+
+export type MessagingTarget = { kind: "fcm" } | { kind: "emulator"; host: string; port: number };
+
+/** The project the emulator app sends for, when the environment names none. */
+export const EMULATOR_DEFAULT_PROJECT = "demo-push";
+
+/** Where sends go, from the environment: the emulator only when `FCM_EMULATOR_HOST` ("host:port") is set. */
+export function messagingTargetFromEnv(env: NodeJS.ProcessEnv): MessagingTarget {
+  const value = env.FCM_EMULATOR_HOST?.trim();
+  if (!value) return { kind: "fcm" };
+  // "127.0.0.1:9599", "localhost:9599" or "[::1]:9599"
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value);
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) {
+    // Falling back to real FCM here would send real pushes from a test run: refuse instead.
+    throw new Error(`FCM_EMULATOR_HOST must be "host:port", got "${value}"`);
+  }
+  return { kind: "emulator", host, port };
+}
+
+let client: Messaging | undefined;
+
+/** The messaging client for this process, created on first use. */
+export function getMessagingClient(): Messaging {
+  if (!client) {
+    const target = messagingTargetFromEnv(process.env);
+    client =
+      target.kind === "emulator"
+        ? emulatorMessaging(target, process.env.GCLOUD_PROJECT || EMULATOR_DEFAULT_PROJECT)
+        : getMessaging(adminApp());
+  }
+  return client;
+}
+
+/**
+ * A client of the FCM emulator at `host:port`. firebase-admin always addresses https://fcm.googleapis.com;
+ * this app's agent connects every such request to the emulator over plain TCP instead. The legacy HTTP/1.1
+ * transport is needed because the default HTTP/2 one ignores the agent.
+ */
+export function emulatorMessaging(target: { host: string; port: number }, projectId: string): Messaging {
+  const name = `fcm-emulator ${target.host}:${target.port} ${projectId}`;
+  const app: App =
+    getApps().find((existing) => existing.name === name) ??
+    initializeApp(
+      { projectId, credential: emulatorCredential, httpAgent: new EmulatorAgent(target.host, target.port) },
+      name,
+    );
+  const messaging = getMessaging(app);
+  messaging.enableLegacyHttpTransport();
+  return messaging;
+}
+
+/** The emulator takes any bearer token; a fixed one keeps the SDK from looking for Google credentials. */
+const emulatorCredential: Credential = {
+  getAccessToken: () => Promise.resolve({ access_token: "owner", expires_in: 3600 }),
+};
+
+/** An `https.Agent` (so `https.request` accepts it) whose connections are plain TCP to the emulator: no TLS, no DNS. */
+class EmulatorAgent extends https.Agent {
+  constructor(
+    private readonly emulatorHost: string,
+    private readonly emulatorPort: number,
+  ) {
+    super({ keepAlive: true });
+  }
+
+  override createConnection(): net.Socket {
+    return net.connect(this.emulatorPort, this.emulatorHost);
+  }
+}
