@@ -57,4 +57,92 @@ export const log = {
   }) {
     logger.error(`prune: ${fields.failed} deletes failed`, fields);
   },
+  commentPushDuplicate(fields: {
+    eventId: string;
+    postId: string;
+    commentId: string;
+    status: string;
+    sendStarted: boolean;
+  }) {
+    logger.warn(
+      "comment push: event already handled (or being handled) by another run; nothing sent",
+      fields,
+    );
+  },
+  commentPushSkipped(fields: { eventId: string; postId: string; commentId: string; reason: string }) {
+    logger.warn(`comment push skipped: ${fields.reason}`, fields);
+  },
+  commentPushAborted(fields: {
+    eventId: string;
+    postId: string;
+    commentId: string;
+    attempt: number;
+    willRetry: boolean;
+    error: unknown;
+  }) {
+    const { error, ...rest } = fields;
+    logger.error(
+      `comment push failed before sending anything${fields.willRetry ? "; the event will be retried" : ""}`,
+      { ...rest, error: errorText(error) },
+    );
+  },
+  commentPushDelivered(fields: {
+    eventId: string;
+    postId: string;
+    commentId: string;
+    status: "done" | "failed";
+    recipients: number;
+    tokens: number;
+    sent: number;
+    failed: number;
+    rejected: number;
+    retries: number;
+    massRejectionGuardTripped: boolean;
+    durationMs: number;
+    /** Of `durationMs`: reading and composing, then sending (retries included). */
+    prepareMs: number;
+    sendMs: number;
+  }) {
+    const line = `comment push ${fields.status}: ${fields.sent}/${fields.tokens} sent to ${fields.recipients} recipients, ${fields.failed} failed, ${fields.rejected} rejected, ${fields.retries} retries, in ${fields.durationMs} ms`;
+    if (fields.status === "done") logger.info(line, fields);
+    else logger.error(line, fields);
+  },
+  commentPushSendFailures(fields: {
+    eventId: string;
+    failures: Record<string, { count: number; example: string } | undefined>;
+  }) {
+    logger.error("comment push: messages failed without touching their tokens", fields);
+  },
+  massRejectionGuardTripped(fields: { eventId: string; tokens: number; guarded: number }) {
+    logger.error(
+      "comment push: most answers were mismatched-credential, a sign of a broken server configuration; no token was marked rejected",
+      fields,
+    );
+  },
+  devicesMarkedRejected(fields: {
+    eventId: string;
+    marked: number;
+    skipped: number;
+    failed: number;
+    byCode: Record<string, number>;
+  }) {
+    logger.info(`comment push: ${fields.marked} device tokens marked rejected`, fields);
+  },
+  devicesMarkFailed(fields: {
+    eventId: string;
+    failed: number;
+    samples: { deviceId: string; error: string }[];
+  }) {
+    logger.error(`comment push: ${fields.failed} rejected tokens could not be marked`, fields);
+  },
+  commentPushFinishFailed(fields: { eventId: string; error: unknown }) {
+    logger.error("comment push: could not record the end of the delivery", {
+      eventId: fields.eventId,
+      error: errorText(fields.error),
+    });
+  },
 };
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

@@ -11,6 +11,7 @@ import { platforms } from "./deviceSchemas";
 import { deviceIdOf } from "./deviceId";
 import { devicesToEvict } from "./eviction";
 import { deleteResultOf, shouldRetryDelete, type DeleteResult } from "../prune/deleteOutcome";
+import { chunk, mapWithConcurrency } from "../push/chunk";
 
 const timestamp = z.instanceof(Timestamp);
 
@@ -57,10 +58,8 @@ export type DeviceDeleter = {
 };
 
 const LAST_SEEN_AT = "lastSeenAt" satisfies keyof DeviceDoc;
-const REJECTED_AT = `${"rejected" satisfies keyof DeviceDoc}.at`;
-
-/** BulkWriter starts no faster than Firestore's "500/50/5" guidance, whatever ceiling it is given. */
-const INITIAL_WRITES_PER_SECOND = 500;
+const UID = "uid" satisfies keyof DeviceDoc;
+const REJECTED_AT = "rejected.at"; // a map field path: `rejected` of DeviceDoc, then `at`
 
 /** The gRPC status and message of a failed BulkWriter operation (a BulkWriterError), or -1 for anything else. */
 function statusOf(error: unknown): { code: number; message: string } {
@@ -69,6 +68,33 @@ function statusOf(error: unknown): { code: number; message: string } {
   const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
   return { code: typeof code === "number" ? code : -1, message };
 }
+
+/** A device the fan-out may send to: not marked rejected. `updateTime` is when it was read as such. */
+export type ActiveDevice = {
+  deviceId: string;
+  uid: string;
+  token: string;
+  platform: DeviceDoc["platform"];
+  locale: string | null;
+  updateTime: Timestamp;
+};
+
+/** A token FCM refused for good, as the fan-out reports it. */
+export type Rejection = { deviceId: string; code: string; updateTime?: Timestamp | undefined };
+
+export type MarkRejectedResult = {
+  marked: number;
+  /** Re-registered or deleted since the fan-out read them: left alone. */
+  skipped: number;
+  failed: number;
+  /** The first few failures, for an error log (device ids only). */
+  failures: { deviceId: string; error: string }[];
+};
+
+/** Firestore's limit on the values of one `in` filter. */
+export const MAX_IN_VALUES = 30;
+/** How many `uid in [...]` queries the fan-out runs at once. */
+const DEVICE_QUERY_CONCURRENCY = 6;
 
 export type RegistrationResult = {
   deviceId: string;
@@ -170,6 +196,75 @@ export class DeviceStore {
     return evicted;
   }
 
+  /**
+   * The devices of `uids` that are not marked rejected: one `uid in [...]` query per 30 uids (Firestore's
+   * limit for `in`), at most 6 of them at once, so a comment costs ⌈recipients / 30⌉ reads in total rather
+   * than one per recipient. The filter is a single field (the automatic index serves it); rejected devices
+   * are dropped here rather than by a second filter that would need a composite index.
+   */
+  async activeDevicesOf(uids: readonly string[]): Promise<ActiveDevice[]> {
+    const groups = chunk([...new Set(uids)], MAX_IN_VALUES);
+    const pages = await mapWithConcurrency(
+      groups,
+      DEVICE_QUERY_CONCURRENCY,
+      async (group) => (await this.collection().where(UID, "in", group).get()).docs,
+    );
+    return pages.flat().flatMap((doc) => {
+      const device = doc.data();
+      if (device.rejected) return [];
+      return [
+        {
+          deviceId: doc.id,
+          uid: device.uid,
+          token: device.token,
+          platform: device.platform,
+          locale: device.locale,
+          updateTime: doc.updateTime,
+        },
+      ];
+    });
+  }
+
+  /**
+   * Marks each device `rejected: { code, at }` so that it is never sent to again (and the next prune
+   * deletes it). When the rejection carries the `updateTime` the device was read with, the mark is
+   * conditional on it: a device re-registered since (which clears the mark and may hold a fresh token)
+   * is left alone, as is one deleted since. Runs through a BulkWriter (batched, retried on transient errors).
+   */
+  async markRejected(rejections: readonly Rejection[]): Promise<MarkRejectedResult> {
+    const result: MarkRejectedResult = { marked: 0, skipped: 0, failed: 0, failures: [] };
+    if (rejections.length === 0) return result;
+    const writer = this.db.bulkWriter();
+    writer.onWriteError((error) => shouldRetryDelete(error.code, error.failedAttempts));
+    const at = FieldValue.serverTimestamp() as Timestamp;
+    const writes = rejections.map(({ deviceId, code, updateTime }) =>
+      writer
+        .update(
+          this.collection().doc(deviceId),
+          { rejected: { code, at } },
+          updateTime ? { lastUpdateTime: updateTime } : { exists: true },
+        )
+        .then(
+          () => {
+            result.marked++;
+          },
+          (error: unknown) => {
+            const { code: status, message } = statusOf(error);
+            if (status === FAILED_PRECONDITION || status === NOT_FOUND) {
+              result.skipped++;
+              return;
+            }
+            result.failed++;
+            if (result.failures.length < 10)
+              result.failures.push({ deviceId, error: `${status}: ${message}` });
+          },
+        ),
+    );
+    await writer.close();
+    await Promise.all(writes);
+    return result;
+  }
+
   /** Deletes the device of `token` when `uid` owns it; reports whether it did. */
   async unregister(uid: string, token: string): Promise<boolean> {
     const ref = this.collection().doc(deviceIdOf(token));
@@ -222,7 +317,9 @@ export class DeviceStore {
   deleter(maxWritesPerSecond: number): DeviceDeleter {
     const writer = this.db.bulkWriter({
       throttling: {
-        initialOpsPerSecond: Math.min(INITIAL_WRITES_PER_SECOND, maxWritesPerSecond),
+        // Both ends: BulkWriter would otherwise start at 500/s and ramp by half every 5 minutes, so a raised
+        // rate would only take effect well into a long run.
+        initialOpsPerSecond: maxWritesPerSecond,
         maxOpsPerSecond: maxWritesPerSecond,
       },
     });
