@@ -10,6 +10,8 @@
  *   GET    /emulator/v1/projects/{projectId}/messages   { messages: [{ name, receivedAt, message }], dropped }
  *   DELETE /emulator/v1/projects/{projectId}/messages   clears them
  *   PUT    /emulator/v1/faults                          arms a fault (see faults.ts); GET shows it, DELETE clears
+ *   PUT    /emulator/v1/latency                         { "ms": n }: delay every send answer by n ms from now on
+ *                                                      (0..60000); GET shows it, DELETE restores the start value
  */
 import { randomBytes } from "node:crypto";
 import * as http from "node:http";
@@ -32,7 +34,7 @@ export interface FcmEmulatorOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** Delay before every answer of the send route. */
+  /** Delay before every answer of the send route (changeable at run time: PUT /emulator/v1/latency). */
   latencyMs?: number;
   /** How many messages the log keeps per project. */
   logCapacity?: number;
@@ -54,6 +56,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const SEND_PATH = /^\/v1\/projects\/([^/]+)\/messages:send$/;
 const LOG_PATH = /^\/emulator\/v1\/projects\/([^/]+)\/messages$/;
 const FAULTS_PATH = "/emulator/v1/faults";
+const LATENCY_PATH = "/emulator/v1/latency";
+/** The longest latency the control accepts: a minute, well past any client timeout worth testing. */
+export const MAX_LATENCY_MS = 60_000;
 
 type Route = (
   request: http.IncomingMessage,
@@ -63,7 +68,8 @@ type Route = (
 
 export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<RunningFcmEmulator> {
   const host = options.host ?? DEFAULT_HOST;
-  const latencyMs = options.latencyMs ?? 0;
+  const startLatencyMs = options.latencyMs ?? 0;
+  let latencyMs = startLatencyMs;
   const log = new MessageLog(options.logCapacity);
   const faults = new FaultSwitch();
   const messageIds = messageIdSource();
@@ -122,6 +128,19 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
     answerJson(response, 200, faults.current() ?? {});
   };
 
+  const latencyControl: Route = (request, response, body) => {
+    if (request.method === "DELETE") latencyMs = startLatencyMs;
+    if (request.method === "PUT") {
+      const parsed = parseJson(body);
+      const ms = parsed.ok ? parseLatency(parsed.value) : { ok: false as const, problem: parsed.problem };
+      if (!ms.ok) {
+        return answerError(response, plainError(400, "INVALID_ARGUMENT", `Invalid latency: ${ms.problem}`));
+      }
+      latencyMs = ms.value;
+    }
+    answerJson(response, 200, { ms: latencyMs });
+  };
+
   function route(request: http.IncomingMessage): Route | FcmErrorAnswer {
     const path = pathOf(request);
     const method = request.method ?? "";
@@ -132,6 +151,7 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
     if (SEND_PATH.test(path)) return allowed(["POST"], send);
     if (LOG_PATH.test(path)) return allowed(["GET", "DELETE"], messages);
     if (path === FAULTS_PATH) return allowed(["GET", "PUT", "DELETE"], faultControl);
+    if (path === LATENCY_PATH) return allowed(["GET", "PUT", "DELETE"], latencyControl);
     return plainError(404, "NOT_FOUND", `No route for ${method} ${path}`);
   }
 
@@ -180,6 +200,15 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
       });
     });
   });
+}
+
+/** `{ "ms": n }` with n a whole number of milliseconds in 0..MAX_LATENCY_MS. */
+function parseLatency(body: unknown): { ok: true; value: number } | { ok: false; problem: string } {
+  const ms = typeof body === "object" && body !== null ? (body as { ms?: unknown }).ms : undefined;
+  if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0 || ms > MAX_LATENCY_MS) {
+    return { ok: false, problem: `ms must be a whole number of milliseconds in 0..${MAX_LATENCY_MS}` };
+  }
+  return { ok: true, value: ms };
 }
 
 function injectFault(fault: Fault, request: http.IncomingMessage, response: http.ServerResponse): void {

@@ -1,3 +1,5 @@
 // Every deployed function, one line each.
 export { registerDevice } from "./registerDevice";
 export { unregisterDevice } from "./unregisterDevice";
+export { pruneDevices } from "./pruneDevices";
+export { onCommentCreated } from "./onCommentCreated";

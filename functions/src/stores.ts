@@ -1,4 +1,5 @@
 import type { DeviceStore } from "./devices/deviceStore";
+import type { CommentPushStores } from "./deliveries/commentFanOut";
 
 /**
  * The Firestore-backed stores, loaded on first use: function files import only this module, so
@@ -10,4 +11,24 @@ export async function deviceStore(): Promise<DeviceStore> {
     import("./admin"),
   ]);
   return new DeviceStore(firestore());
+}
+
+/** The stores the comment fan-out reads and writes, sharing one Firestore client. */
+export async function commentPushStores(): Promise<CommentPushStores> {
+  const [{ DeviceStore }, { PostStore }, { UserStore }, { DeliveryStore }, { firestore }] = await Promise.all(
+    [
+      import("./devices/deviceStore"),
+      import("./posts/postStore"),
+      import("./users/userStore"),
+      import("./deliveries/deliveryStore"),
+      import("./admin"),
+    ],
+  );
+  const db = firestore();
+  return {
+    posts: new PostStore(db),
+    users: new UserStore(db),
+    devices: new DeviceStore(db),
+    deliveries: new DeliveryStore(db),
+  };
 }

@@ -1,0 +1,104 @@
+// The two reference points of the fan-out, against the same FCM emulator the trigger sends to, with no
+// Firestore at all:
+// - baseline: what the seed articles do, one `send()` per token, each awaited before the next;
+// - ceiling: raw `sendEach` batches of 500 prebuilt comment pushes (composed by the functions' own
+//   composeCommentPush), 1 or 2 batches in flight, the better of the two kept.
+import { createRequire } from "node:module";
+import {
+  benchToken,
+  clearFcmLog,
+  fcmTarget,
+  PROJECT,
+  progress,
+  round,
+  setFcmLatency,
+} from "./bench-support.mjs";
+
+const require = createRequire(import.meta.url);
+const BATCH = 500;
+
+function messaging() {
+  const { emulatorMessaging } = require("../functions/lib/messaging.js");
+  return emulatorMessaging(fcmTarget(), PROJECT);
+}
+
+/** `count` comment pushes as the trigger composes them, for devices of mixed platforms and locales. */
+export function prebuiltPushes(count, label) {
+  const { composeCommentPush } = require("../functions/lib/push/compose.js");
+  return Array.from({ length: count }, (_, i) =>
+    composeCommentPush({
+      device: {
+        token: benchToken(`${label}-${i}`),
+        platform: i % 3 === 0 ? "ios" : "android",
+        locale: i % 2 === 0 ? "ko-KR" : "en-US",
+      },
+      commenterName: "Bench Commenter",
+      relation: "subscriber",
+      postId: "bench-post",
+      commentId: `bench-comment-${label}`,
+      authorId: "bench-commenter",
+      text: "A comment of a realistic length, the kind people write under a post. ".repeat(4),
+    }),
+  );
+}
+
+/** Messages/s of `sendEach` batches of 500, `inFlight` batches at a time. */
+async function sendEachRate(client, messages, inFlight) {
+  let next = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (next < messages.length) {
+      const batch = messages.slice(next, next + BATCH);
+      next += BATCH;
+      failed += (await client.sendEach(batch)).failureCount;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  if (failed > 0) throw new Error(`ceiling: ${failed} sends failed`);
+  return { seconds, messagesPerSecond: messages.length / seconds };
+}
+
+export async function measureCeiling({ messages: count, latencyMs }) {
+  const client = messaging();
+  const messages = prebuiltPushes(count, `ceiling-${latencyMs}`);
+  await setFcmLatency(latencyMs);
+  await sendEachRate(client, messages.slice(0, 2 * BATCH), 2); // warm-up: sockets, JIT
+  const runs = {};
+  for (const inFlight of [1, 2]) {
+    await clearFcmLog();
+    runs[inFlight] = await sendEachRate(client, messages, inFlight);
+    progress(
+      `ceiling at ${latencyMs} ms: ${count} messages, ${inFlight} batch(es) in flight: ` +
+        `${runs[inFlight].seconds.toFixed(2)} s = ${Math.round(runs[inFlight].messagesPerSecond)} messages/s`,
+    );
+  }
+  await clearFcmLog();
+  const best = runs[1].messagesPerSecond >= runs[2].messagesPerSecond ? 1 : 2;
+  return {
+    latency_ms: latencyMs,
+    messages: count,
+    messages_per_s: round(runs[best].messagesPerSecond),
+    batches_in_flight: best,
+    messages_per_s_1_in_flight: round(runs[1].messagesPerSecond),
+    messages_per_s_2_in_flight: round(runs[2].messagesPerSecond),
+  };
+}
+
+/** One `send()` per token, awaited in turn, over a sample of `sample` tokens. */
+export async function measureBaseline({ sample, latencyMs }) {
+  const client = messaging();
+  const messages = prebuiltPushes(sample, `baseline-${latencyMs}`);
+  await setFcmLatency(latencyMs);
+  for (const message of messages.slice(0, 20)) await client.send(message); // warm-up
+  const started = performance.now();
+  for (const message of messages) await client.send(message);
+  const seconds = (performance.now() - started) / 1000;
+  await clearFcmLog();
+  const rate = sample / seconds;
+  progress(
+    `baseline at ${latencyMs} ms: ${sample} sends one after another: ${seconds.toFixed(2)} s = ${Math.round(rate)} messages/s`,
+  );
+  return { latency_ms: latencyMs, sample, seconds: round(seconds, 2), messages_per_s: round(rate, 1) };
+}

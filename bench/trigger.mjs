@@ -1,0 +1,196 @@
+// The comment push through its real path: a comment written with the Admin SDK into the Firestore
+// emulator, the Functions emulator firing onCommentCreated, the trigger reading the post, subscribers,
+// names and devices, composing and sending to the FCM emulator, and recording `pushDeliveries`.
+// Times come from the bench's clock at the write and from the FCM emulator's `receivedAt` of each
+// message (same machine, same clock), and the delivery's `finishedAt`.
+import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import {
+  benchToken,
+  clearFcmLog,
+  fcmLog,
+  median,
+  percentile,
+  progress,
+  round,
+  setFcmLatency,
+  waitFor,
+  writeInBatches,
+} from "./bench-support.mjs";
+
+const require = createRequire(import.meta.url);
+const DEVICE_TIMEOUT_MS = 300_000; // the trigger's own timeout
+
+/**
+ * A post with `subscribers` followers of `devicesEach` devices each (device docs as registerDevice writes
+ * them), its author (no devices) and a commenter with a display name.
+ */
+export async function seedPostWorld(db, { label, subscribers, devicesEach }) {
+  const { FieldValue, Timestamp } = require("firebase-admin/firestore");
+  const { deviceIdOf } = require("../functions/lib/devices/deviceId.js");
+  const run = randomUUID().slice(0, 8);
+  const world = {
+    postId: `bench-${label}-${run}`,
+    author: `bench-${label}-author-${run}`,
+    commenter: `bench-${label}-commenter-${run}`,
+    deviceIds: [],
+    commentIds: [],
+    devices: subscribers * devicesEach,
+  };
+  const now = Timestamp.now();
+  const started = performance.now();
+  await Promise.all([
+    db.doc(`users/${world.commenter}`).set({ displayName: "Bench Commenter" }),
+    db
+      .doc(`posts/${world.postId}`)
+      .set({ authorId: world.author, title: "Benchmark", createdAt: FieldValue.serverTimestamp() }),
+  ]);
+  const uidOf = (s) => `bench-${label}-sub-${run}-${s}`;
+  await writeInBatches(db, subscribers, (batch, s) =>
+    batch.set(db.doc(`posts/${world.postId}/subscribers/${uidOf(s)}`), { muted: false, since: now }),
+  );
+  await writeInBatches(db, world.devices, (batch, i) => {
+    const s = Math.floor(i / devicesEach);
+    const token = benchToken(`bench-${label}-${run}-${i}`);
+    const deviceId = deviceIdOf(token);
+    world.deviceIds.push(deviceId);
+    batch.set(db.doc(`devices/${deviceId}`), {
+      uid: uidOf(s),
+      token,
+      platform: i % 3 === 0 ? "ios" : i % 3 === 1 ? "android" : "web",
+      locale: i % 2 === 0 ? "ko-KR" : "en-US",
+      appVersion: "1.0.0",
+      createdAt: now,
+      lastSeenAt: now,
+    });
+  });
+  progress(
+    `seeded post ${world.postId}: ${subscribers} subscribers × ${devicesEach} devices in ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return world;
+}
+
+export async function cleanUpPostWorld(db, world) {
+  const writer = db.bulkWriter({ throttling: false });
+  for (const id of world.deviceIds) void writer.delete(db.doc(`devices/${id}`));
+  for (const commentId of world.commentIds) {
+    const found = await db.collection("pushDeliveries").where("commentId", "==", commentId).get();
+    for (const doc of found.docs) void writer.delete(doc.ref);
+  }
+  void writer.delete(db.doc(`users/${world.commenter}`));
+  await writer.close();
+  await db.recursiveDelete(db.doc(`posts/${world.postId}`));
+}
+
+/** Writes one comment and returns its ref and the bench clock at the write. */
+async function writeComment(db, world, text) {
+  const { FieldValue } = require("firebase-admin/firestore");
+  const ref = db.collection(`posts/${world.postId}/comments`).doc();
+  world.commentIds.push(ref.id);
+  const writtenAt = Date.now();
+  await ref.set({ authorId: world.commenter, text, createdAt: FieldValue.serverTimestamp() });
+  return { commentId: ref.id, writtenAt };
+}
+
+async function finishedDelivery(db, commentId, timeoutMs, intervalMs) {
+  return waitFor(
+    async () => {
+      const found = await db.collection("pushDeliveries").where("commentId", "==", commentId).get();
+      const delivery = found.docs[0]?.data();
+      return delivery && delivery.status !== "sending" ? delivery : undefined;
+    },
+    { timeoutMs, intervalMs, what: `the delivery of comment ${commentId}` },
+  );
+}
+
+/** Arrival times (epoch ms) of the FCM emulator's messages for a comment. */
+async function arrivalsOf(commentId) {
+  return (await fcmLog())
+    .filter((entry) => entry.message.data?.commentId === commentId)
+    .map((entry) => Date.parse(entry.receivedAt));
+}
+
+/** One comment to every device of `world`: write → last push, write → delivery `done`. */
+async function fanOutOnce(db, world) {
+  await clearFcmLog();
+  const { commentId, writtenAt } = await writeComment(db, world, "Fan-out benchmark comment. ".repeat(8));
+  const delivery = await finishedDelivery(db, commentId, DEVICE_TIMEOUT_MS, 50);
+  const arrivals = await arrivalsOf(commentId);
+  if (delivery.status !== "done" || delivery.sent !== world.devices || arrivals.length !== world.devices) {
+    throw new Error(
+      `fan-out: delivery ${delivery.status}, sent ${delivery.sent}, FCM emulator received ${arrivals.length} ` +
+        `of ${world.devices} (error: ${delivery.error ?? "none"})`,
+    );
+  }
+  const firstAt = Math.min(...arrivals);
+  const lastAt = Math.max(...arrivals);
+  const toLastPush = (lastAt - writtenAt) / 1000;
+  return {
+    messages: arrivals.length,
+    seconds_to_last_push: round(toLastPush, 2),
+    seconds_to_done: round((delivery.finishedAt.toMillis() - writtenAt) / 1000, 2),
+    seconds_in_function: round((delivery.finishedAt.toMillis() - delivery.createdAt.toMillis()) / 1000, 2),
+    seconds_to_first_push: round((firstAt - writtenAt) / 1000, 2),
+    messages_per_s: round(arrivals.length / toLastPush),
+  };
+}
+
+/** `runs` comments to the world's devices with the FCM emulator answering after `latencyMs`; the median run. */
+export async function measureFanOut(db, world, { latencyMs, runs }) {
+  await setFcmLatency(latencyMs);
+  const results = [];
+  for (let run = 1; run <= runs; run += 1) {
+    const result = await fanOutOnce(db, world);
+    results.push(result);
+    progress(
+      `fan-out at ${latencyMs} ms, run ${run}/${runs}: ${result.messages} pushes, write → last push ` +
+        `${result.seconds_to_last_push} s (${result.messages_per_s} messages/s), write → done ${result.seconds_to_done} s, ` +
+        `in the function ${result.seconds_in_function} s, first push after ${result.seconds_to_first_push} s`,
+    );
+  }
+  await setFcmLatency(0);
+  const middle = [...results].sort((a, b) => a.messages_per_s - b.messages_per_s)[Math.floor(runs / 2)];
+  return {
+    latency_ms: latencyMs,
+    devices: world.devices,
+    runs,
+    ...middle,
+    all_runs_messages_per_s: results.map((r) => r.messages_per_s),
+  };
+}
+
+/** Write → first push for `comments` comments in turn, each to the world's devices, after `warmUp` unmeasured ones. */
+export async function measureEndToEnd(db, world, { comments, warmUp }) {
+  await setFcmLatency(0);
+  const firsts = [];
+  const lasts = [];
+  for (let n = 0; n < warmUp + comments; n += 1) {
+    await clearFcmLog();
+    const { commentId, writtenAt } = await writeComment(db, world, `Comment ${n}`);
+    const arrivals = await waitFor(
+      async () => {
+        const found = await arrivalsOf(commentId);
+        return found.length === world.devices ? found : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 10, what: `the pushes of comment ${commentId}` },
+    );
+    await finishedDelivery(db, commentId, 60_000, 20);
+    if (n >= warmUp) {
+      firsts.push(Math.min(...arrivals) - writtenAt);
+      lasts.push(Math.max(...arrivals) - writtenAt);
+    }
+    if ((n + 1) % 10 === 0 || n + 1 === warmUp) {
+      progress(`end-to-end: ${n + 1}/${warmUp + comments} comments (${Math.min(n + 1, warmUp)} warm-up)`);
+    }
+  }
+  return {
+    comments,
+    devices_each: world.devices,
+    warm_up_comments: warmUp,
+    first_push_median_ms: median(firsts),
+    first_push_p95_ms: percentile(firsts, 95),
+    last_push_median_ms: median(lasts),
+    last_push_p95_ms: percentile(lasts, 95),
+  };
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import type {
+  DocumentSnapshot,
+  Firestore,
+  FirestoreDataConverter,
+  QueryDocumentSnapshot,
+} from "firebase-admin/firestore";
+import { chunk, mapWithConcurrency } from "../push/chunk";
+
+/**
+ * `users/{uid}` as the server reads it (CONTRACT: `displayName: string (1..80)`,
+ * `notifications?: { comments?: boolean }`). The rules hold clients to that shape; a document written
+ * otherwise (by hand, through the Admin SDK) reads as "no name" and "no opt-out" rather than failing the
+ * whole fan-out of a comment for everybody.
+ */
+export const userDoc = z.object({
+  displayName: z.string().optional().catch(undefined),
+  notifications: z
+    .object({ comments: z.boolean().optional().catch(undefined) })
+    .optional()
+    .catch(undefined),
+});
+export type UserDoc = z.infer<typeof userDoc>;
+
+export const userConverter: FirestoreDataConverter<UserDoc> = {
+  toFirestore: (user) => user,
+  fromFirestore: (snapshot: QueryDocumentSnapshot) => userDoc.parse(snapshot.data()),
+};
+
+export const USERS = "users";
+
+/** How many user docs one `getAll` reads, and how many such reads run at once. */
+const GET_ALL_BATCH = 100;
+const GET_ALL_CONCURRENCY = 4;
+
+/** The one place that reads `users`. */
+export class UserStore {
+  constructor(private readonly db: Firestore) {}
+
+  private users() {
+    return this.db.collection(USERS).withConverter(userConverter);
+  }
+
+  /** `users/{uid}.displayName`, or `undefined` when the user has no doc or no name. */
+  async displayNameOf(uid: string): Promise<string | undefined> {
+    return (await this.users().doc(uid).get()).data()?.displayName;
+  }
+
+  /**
+   * Of `uids`, those whose `notifications.comments` is `false`. Reads the docs with `getAll`, a batch of
+   * 100 per round trip and 4 round trips at a time; a missing doc is not an opt-out.
+   */
+  async commentOptOutsAmong(uids: readonly string[]): Promise<Set<string>> {
+    const batches = chunk([...new Set(uids)], GET_ALL_BATCH);
+    const snapshots = await mapWithConcurrency(batches, GET_ALL_CONCURRENCY, (batch) =>
+      this.db.getAll(...batch.map((uid) => this.users().doc(uid))),
+    );
+    const optedOut = new Set<string>();
+    for (const snapshot of snapshots.flat() as DocumentSnapshot<UserDoc>[]) {
+      if (snapshot.data()?.notifications?.comments === false) optedOut.add(snapshot.id);
+    }
+    return optedOut;
+  }
+}

@@ -1,0 +1,76 @@
+// The demo world that `scripts/demo-seed.mjs` writes (when `npm start` is ready) and `npm run demo` plays
+// in, and where it lives: the emulators of `npm start`. Imported by both scripts; it does nothing itself.
+import net from "node:net";
+
+// Without it the Admin SDK probes the GCE metadata server for credentials and prints a
+// "MetadataLookupWarning" off Google Cloud; the emulators need no credentials. (`npm start` sets it too.)
+process.env.METADATA_SERVER_DETECTION ||= "none";
+
+export const PROJECT_ID = process.env.GCLOUD_PROJECT || "demo-push";
+export const REGION = "us-central1";
+
+/** Where `npm start` runs each emulator (firebase.json, CONTRACT.md); the harness's env vars win. */
+export const HOSTS = {
+  auth: process.env.FIREBASE_AUTH_EMULATOR_HOST || "127.0.0.1:9099",
+  firestore: process.env.FIRESTORE_EMULATOR_HOST || "127.0.0.1:8080",
+  functions: process.env.FUNCTIONS_EMULATOR_HOST || "127.0.0.1:5001",
+  fcm: process.env.FCM_EMULATOR_HOST || "127.0.0.1:9599",
+};
+
+/** The password of every demo user (Auth emulator only). */
+export const DEMO_PASSWORD = "push-demo";
+
+/**
+ * Who lives in the demo world, each with the device their app registers. Tokens are fixed so that
+ * re-seeding finds the same `devices` docs (real FCM tokens are longer and opaque); their last 6
+ * characters, all the demo ever shows of a token, name the device.
+ */
+export const DEMO_USERS = {
+  alice: {
+    uid: "demo-alice",
+    email: "alice@demo-push.test",
+    displayName: "Alice Martin",
+    device: { token: "demo-fcm-token-alice-pixel", platform: "android", locale: "en-US" },
+  },
+  bob: {
+    uid: "demo-bob",
+    email: "bob@demo-push.test",
+    displayName: "Bob Jones",
+    device: { token: "demo-fcm-token-bob-chrome", platform: "web", locale: "en-GB" },
+  },
+  minji: {
+    uid: "demo-minji",
+    email: "minji@demo-push.test",
+    displayName: "김민지",
+    device: { token: "demo-fcm-token-minji-iphone", platform: "ios", locale: "ko-KR" },
+  },
+};
+
+/** Alice's post; 김민지 follows it. */
+export const DEMO_POST = {
+  id: "demo-welcome",
+  authorId: DEMO_USERS.alice.uid,
+  title: "Welcome to the push demo",
+};
+export const DEMO_FOLLOWER = DEMO_USERS.minji.uid;
+
+/** Whether something listens at "host:port". */
+export function listening(hostPort) {
+  const [host, port] = hostPort.split(":");
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port: Number(port), timeout: 1_000 });
+    socket.once("connect", () => socket.end(() => resolve(true)));
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** The emulators (of `names`, keys of HOSTS) that nothing listens for, as "Auth emulator (127.0.0.1:9099)". */
+export async function emulatorsDown(names) {
+  const labels = { auth: "Auth", firestore: "Firestore", functions: "Functions", fcm: "FCM" };
+  const up = await Promise.all(names.map((name) => listening(HOSTS[name])));
+  return names.filter((_, i) => !up[i]).map((name) => `${labels[name]} emulator (${HOSTS[name]})`);
+}

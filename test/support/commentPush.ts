@@ -1,0 +1,155 @@
+// What the comment-push tests share: the FCM emulator's message log and fault switch (over HTTP, as an
+// operator would use them), the client-side moves of a user (profile, device, post, subscription,
+// comment), and reading the delivery records with the Admin SDK.
+import { randomUUID } from "node:crypto";
+import { addDoc, collection, doc, serverTimestamp, setDoc } from "firebase/firestore";
+import type { DocumentData } from "firebase-admin/firestore";
+import { adminDb, eventually, PROJECT_ID, uniqueToken, type Client } from "./emulators";
+
+function fcmEmulatorUrl(): string {
+  const host = process.env.FCM_EMULATOR_HOST;
+  if (!host) throw new Error("FCM_EMULATOR_HOST is not set: run inside the emulators (npm test)");
+  return `http://${host}`;
+}
+
+export type PushMessage = {
+  token: string;
+  notification: { title: string; body: string };
+  data: Record<string, string>;
+  android?: { notification?: { channel_id?: string; tag?: string } };
+  apns?: { payload?: { aps?: Record<string, unknown> } };
+};
+
+/** The messages the FCM emulator accepted for these tokens (other tests share the emulator). */
+export async function messagesTo(tokens: Iterable<string>): Promise<PushMessage[]> {
+  const wanted = new Set(tokens);
+  const response = await fetch(`${fcmEmulatorUrl()}/emulator/v1/projects/${PROJECT_ID}/messages`);
+  if (!response.ok) throw new Error(`FCM emulator log: HTTP ${response.status}`);
+  const { messages } = (await response.json()) as { messages: { message: PushMessage }[] };
+  return messages.map((entry) => entry.message).filter((message) => wanted.has(message.token));
+}
+
+/** How many messages each token received. */
+export async function countsByToken(tokens: readonly string[]): Promise<Record<string, number>> {
+  const counts = Object.fromEntries(tokens.map((token) => [token, 0]));
+  for (const message of await messagesTo(tokens)) counts[message.token] = (counts[message.token] ?? 0) + 1;
+  return counts;
+}
+
+export type Fault = { status: 401 | 429 | 500 | 503; count: number; retryAfterSeconds?: number };
+
+/** Makes the next `count` send requests fail with `status`. */
+export async function armFault(fault: Fault): Promise<void> {
+  const response = await fetch(`${fcmEmulatorUrl()}/emulator/v1/faults`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(fault),
+  });
+  if (!response.ok) throw new Error(`arming fault: HTTP ${response.status} ${await response.text()}`);
+}
+
+export async function clearFaults(): Promise<void> {
+  await fetch(`${fcmEmulatorUrl()}/emulator/v1/faults`, { method: "DELETE" });
+}
+
+// --- What a user does, through the client SDK ---------------------------------------------------------
+
+export async function setProfile(
+  client: Client,
+  displayName: string,
+  notifications?: { comments: boolean },
+): Promise<void> {
+  await setDoc(doc(client.db, "users", client.uid), {
+    displayName,
+    ...(notifications ? { notifications } : {}),
+  });
+}
+
+export type Device = { token: string; deviceId: string; uid: string };
+
+export async function registerDevice(
+  client: Client,
+  options: { prefix?: string; platform?: "android" | "ios" | "web"; locale?: string } = {},
+): Promise<Device> {
+  const token = uniqueToken(options.prefix);
+  const { deviceId } = await client.call<unknown, { deviceId: string }>("registerDevice", {
+    token,
+    platform: options.platform ?? "android",
+    ...(options.locale ? { locale: options.locale } : {}),
+  });
+  return { token, deviceId, uid: client.uid };
+}
+
+export async function writePost(client: Client, title = "A post"): Promise<string> {
+  const postId = `post-${randomUUID()}`;
+  await setDoc(doc(client.db, "posts", postId), {
+    authorId: client.uid,
+    title,
+    createdAt: serverTimestamp(),
+  });
+  return postId;
+}
+
+export async function subscribe(client: Client, postId: string, muted: boolean): Promise<void> {
+  await setDoc(doc(client.db, "posts", postId, "subscribers", client.uid), {
+    muted,
+    since: serverTimestamp(),
+  });
+}
+
+export async function comment(client: Client, postId: string, text: string): Promise<string> {
+  const ref = await addDoc(collection(client.db, "posts", postId, "comments"), {
+    authorId: client.uid,
+    text,
+    createdAt: serverTimestamp(),
+  });
+  return ref.id;
+}
+
+// --- What the server recorded ---------------------------------------------------------------------------
+
+export type Delivery = DocumentData & { id: string };
+
+/** The finished `pushDeliveries` docs of a comment, waiting until there is one and it is not `sending`. */
+export async function finishedDeliveriesOf(commentId: string, timeoutMs = 30_000): Promise<Delivery[]> {
+  const read = async () =>
+    (await adminDb().collection("pushDeliveries").where("commentId", "==", commentId).get()).docs.map(
+      (snapshot): Delivery => ({ id: snapshot.id, ...snapshot.data() }),
+    );
+  const deliveries = await eventually(
+    read,
+    (found) => found.length > 0 && found.every((delivery) => delivery.status !== "sending"),
+    timeoutMs,
+  );
+  if (deliveries.length === 0) throw new Error(`no pushDeliveries doc for comment ${commentId}`);
+  return deliveries;
+}
+
+export async function deviceData(deviceId: string): Promise<DocumentData | undefined> {
+  return (await adminDb().collection("devices").doc(deviceId).get()).data();
+}
+
+/** Deletes what a test made: devices, user docs, posts (with comments and subscribers), deliveries. */
+export async function cleanUp(made: {
+  devices: Device[];
+  uids: string[];
+  postIds: string[];
+  commentIds: string[];
+}): Promise<void> {
+  const db = adminDb();
+  const deliveries = await Promise.all(
+    made.commentIds.map((commentId) =>
+      db.collection("pushDeliveries").where("commentId", "==", commentId).get(),
+    ),
+  );
+  await Promise.all([
+    ...made.devices.map((device) => db.collection("devices").doc(device.deviceId).delete()),
+    ...made.uids.map((uid) => db.collection("users").doc(uid).delete()),
+    ...made.postIds.map((postId) => db.recursiveDelete(db.collection("posts").doc(postId))),
+    ...deliveries.flatMap((query) => query.docs.map((snapshot) => snapshot.ref.delete())),
+  ]);
+  made.devices.length = 0;
+  made.uids.length = 0;
+  made.postIds.length = 0;
+  made.commentIds.length = 0;
+}
