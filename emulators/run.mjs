@@ -14,12 +14,12 @@
 // It never downloads anything itself, and it leaves no process behind: firebase-tools and the FCM
 // emulator run in process groups of their own that are stopped, then killed, whatever way the run ends.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeStoredZip } from "./zip.mjs";
+import { storedZip } from "./zip.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SCRATCH = path.join(ROOT, ".emulators");
@@ -84,7 +84,7 @@ function firebaseToolsFirestoreJar() {
 function writeLauncherJar(targetJar) {
   const launcher = path.join(SCRATCH, "firestore-launcher.jar");
   const classPath = new URL(`file://${targetJar}`).pathname;
-  writeStoredZip(launcher, [
+  const jar = storedZip([
     {
       name: "META-INF/MANIFEST.MF",
       lines: [
@@ -95,6 +95,7 @@ function writeLauncherJar(targetJar) {
       ],
     },
   ]);
+  writeAtomically(launcher, jar);
   return launcher;
 }
 
@@ -108,7 +109,7 @@ function writeJavaVersionShim(realJava, realMajor) {
   const dir = path.join(SCRATCH, "java-version-shim");
   mkdirSync(dir, { recursive: true });
   const shim = path.join(dir, "java");
-  writeFileSync(
+  writeAtomically(
     shim,
     [
       "#!/bin/sh",
@@ -122,9 +123,21 @@ function writeJavaVersionShim(realJava, realMajor) {
       `exec '${realJava}' "$@"`,
       "",
     ].join("\n"),
+    0o755,
   );
-  chmodSync(shim, 0o755);
   return dir;
+}
+
+/**
+ * Writes `file` by renaming a finished temporary file over it, and only when its content changes: another
+ * run starting at the same moment may be executing the old one (a shim being rewritten fails with ETXTBSY).
+ */
+function writeAtomically(file, content, mode = 0o644) {
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8");
+  if (existsSync(file) && readFileSync(file).equals(bytes)) return;
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, bytes, { mode });
+  renameSync(temporary, file);
 }
 
 /** Decides how the Firestore emulator will run here: environment additions and a notice. */

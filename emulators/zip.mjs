@@ -1,7 +1,5 @@
 // Just enough of the zip format to write a jar holding a manifest: stored (uncompressed) entries,
 // so the harness needs no `jar` tool (a JRE alone has none).
-import { writeFileSync } from "node:fs";
-
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
   for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -27,8 +25,8 @@ function manifestText(lines) {
   return `${lines.map(manifestLine).join("\r\n")}\r\n\r\n`;
 }
 
-/** Writes `file` as a zip of `entries` ({ name, lines }: text files written as jar manifests). */
-export function writeStoredZip(file, entries) {
+/** A zip of `entries` ({ name, lines }: text files written as jar manifests), as bytes. */
+export function storedZip(entries) {
   const locals = [];
   const centrals = [];
   let offset = 0;
@@ -73,5 +71,5 @@ export function writeStoredZip(file, entries) {
   end.writeUInt16LE(entries.length, 10);
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
-  writeFileSync(file, Buffer.concat([...locals, directory, end]));
+  return Buffer.concat([...locals, directory, end]);
 }

@@ -3,7 +3,10 @@
 import type { FirebaseApp } from "firebase/app";
 import { getFunctions, httpsCallable } from "firebase/functions";
 import { getMessaging, getToken, deleteToken } from "firebase/messaging";
-import type { RegisterDeviceRequest, UnregisterDeviceRequest } from "../../functions/src/devices/deviceSchemas";
+import type {
+  RegisterDeviceRequest,
+  UnregisterDeviceRequest,
+} from "../../functions/src/devices/deviceSchemas";
 import type { RegisterDeviceResponse } from "../../functions/src/registerDevice";
 import type { UnregisterDeviceResponse } from "../../functions/src/unregisterDevice";
 

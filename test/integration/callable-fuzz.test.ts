@@ -27,7 +27,7 @@ const badPlatform = fc.oneof(
 );
 const badLocale = fc.oneof(
   fc.constant(""),
-  fc.constantFrom("ko_KR", "english", "123", "-", "en--US", "x".repeat(36)),
+  fc.constantFrom("ko_KR", "en-", "123", "-", "en--US", "x".repeat(36)),
   fc.oneof(fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.string())),
 );
 const badAppVersion = fc.oneof(
