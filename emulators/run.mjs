@@ -14,7 +14,17 @@
 // It never downloads anything itself, and it leaves no process behind: firebase-tools and the FCM
 // emulator run in process groups of their own that are stopped, then killed, whatever way the run ends.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -316,6 +326,49 @@ async function whenReady(env) {
   );
 }
 
+function processIsAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+
+/**
+ * One emulator run at a time per checkout (the ports are fixed). A second run says who holds them and
+ * stops, or, with EMULATORS_WAIT_SECONDS set, waits that long for its turn.
+ */
+async function acquireRunLock() {
+  const lock = path.join(SCRATCH, "run.lock");
+  const waitMs = Number(process.env.EMULATORS_WAIT_SECONDS ?? 0) * 1000;
+  const deadline = Date.now() + waitMs;
+  let announced = false;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, "wx"));
+      writeFileSync(lock, String(process.pid));
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+    }
+    const holder = Number(readFileSync(lock, "utf8").trim());
+    if (!holder || !processIsAlive(holder)) {
+      rmSync(lock, { force: true }); // left by a run that was killed
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new HarnessError(
+        `another emulator run (pid ${holder}, e.g. npm start) holds the emulator ports: stop it first` +
+          (waitMs ? ` (waited ${waitMs / 1000} s)` : ", or set EMULATORS_WAIT_SECONDS to wait for it"),
+      );
+    }
+    if (!announced) log(`waiting for the emulator run of pid ${holder} to finish…`);
+    announced = true;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 function usage() {
   return 'usage: node emulators/run.mjs start | exec "<command>"';
 }
@@ -326,6 +379,8 @@ async function main() {
   if (mode !== "start" && !(mode === "exec" && command)) throw new HarnessError(usage());
 
   mkdirSync(SCRATCH, { recursive: true });
+  const releaseLock = await acquireRunLock();
+  process.on("exit", releaseLock);
   const plan = firestorePlan();
   log(plan.notice);
 
