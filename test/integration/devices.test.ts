@@ -216,34 +216,41 @@ describe("unregisterDevice", () => {
 });
 
 describe("concurrent registration", () => {
-  it("50 parallel registrations of one token by two users end in one consistent device", async () => {
-    const [alice, bob] = await Promise.all([signedInClient(), signedInClient()]);
-    const token = uniqueToken();
-    const calls = Array.from({ length: 50 }, (_, i) =>
-      register(i % 2 === 0 ? alice : bob, {
-        token,
-        platform: i % 2 === 0 ? "android" : "ios",
-        locale: i % 2 === 0 ? "en-US" : "ko-KR",
-      }),
-    );
-    const results = await Promise.allSettled(calls);
+  // The Functions emulator starts a worker process per concurrent request: on 2 cores, 50 of them take a while.
+  const SLOW_START_MS = 180_000;
 
-    expect(results.filter((result) => result.status === "rejected")).toEqual([]);
-    const deviceId = deviceIdOf(token);
-    const matching = await adminDb().collection("devices").where("token", "==", token).get();
-    expect(matching.docs.map((doc) => doc.id)).toEqual([deviceId]);
+  it(
+    "50 parallel registrations of one token by two users end in one consistent device",
+    async () => {
+      const [alice, bob] = await Promise.all([signedInClient(), signedInClient()]);
+      const token = uniqueToken();
+      const calls = Array.from({ length: 50 }, (_, i) =>
+        register(i % 2 === 0 ? alice : bob, {
+          token,
+          platform: i % 2 === 0 ? "android" : "ios",
+          locale: i % 2 === 0 ? "en-US" : "ko-KR",
+        }),
+      );
+      const results = await Promise.allSettled(calls);
 
-    const stored = matching.docs[0]?.data();
-    // Every field comes from the same call: Alice's calls say android/en-US, Bob's ios/ko-KR.
-    const expected =
-      stored?.uid === alice.uid
-        ? { platform: "android", locale: "en-US" }
-        : { platform: "ios", locale: "ko-KR" };
-    expect([alice.uid, bob.uid]).toContain(stored?.uid);
-    expect(stored).toMatchObject(expected);
-    expect((stored?.lastSeenAt as Timestamp).toMillis()).toBeGreaterThanOrEqual(
-      (stored?.createdAt as Timestamp).toMillis(),
-    );
-    await adminDb().collection("devices").doc(deviceId).delete();
-  });
+      expect(results.filter((result) => result.status === "rejected")).toEqual([]);
+      const deviceId = deviceIdOf(token);
+      const matching = await adminDb().collection("devices").where("token", "==", token).get();
+      expect(matching.docs.map((doc) => doc.id)).toEqual([deviceId]);
+
+      const stored = matching.docs[0]?.data();
+      // Every field comes from the same call: Alice's calls say android/en-US, Bob's ios/ko-KR.
+      const expected =
+        stored?.uid === alice.uid
+          ? { platform: "android", locale: "en-US" }
+          : { platform: "ios", locale: "ko-KR" };
+      expect([alice.uid, bob.uid]).toContain(stored?.uid);
+      expect(stored).toMatchObject(expected);
+      expect((stored?.lastSeenAt as Timestamp).toMillis()).toBeGreaterThanOrEqual(
+        (stored?.createdAt as Timestamp).toMillis(),
+      );
+      await adminDb().collection("devices").doc(deviceId).delete();
+    },
+    SLOW_START_MS,
+  );
 });

@@ -18,6 +18,8 @@ import { connectFunctionsEmulator, getFunctions, httpsCallable, type Functions }
 
 export const PROJECT_ID = "demo-push";
 export const REGION = "us-central1";
+/** Longer than the client SDK's 70 s: a burst of calls waits for the Functions emulator to start workers. */
+const CALL_TIMEOUT_MS = 170_000;
 
 function hostAndPort(variable: string): { host: string; port: number } {
   const value = process.env[variable];
@@ -79,7 +81,7 @@ export function anonymousClient(): Client {
     db,
     functions,
     async call<Req, Res>(name: string, data: Req): Promise<Res> {
-      const result = await httpsCallable<Req, Res>(functions, name)(data);
+      const result = await httpsCallable<Req, Res>(functions, name, { timeout: CALL_TIMEOUT_MS })(data);
       return result.data;
     },
   };

@@ -49,6 +49,14 @@ function world(options: { devices?: number; failPostReads?: number; failMarking?
       commentOptOutsAmong: () => Promise.resolve(new Set<string>()),
     },
     devices: {
+      maxDevicesPerUser: 10,
+      deviceCountsOf: (uids) =>
+        Promise.resolve(
+          [...new Set(uids)].map((uid) => ({
+            uids: [uid],
+            devices: devices.filter((d) => d.uid === uid).length,
+          })),
+        ),
       activeDevicesOf: (uids) => Promise.resolve(devices.filter((d) => uids.includes(d.uid))),
       markRejected: (rejections) => {
         if (options.failMarking) return Promise.reject(new Error("DEADLINE_EXCEEDED"));
@@ -87,6 +95,13 @@ function world(options: { devices?: number; failPostReads?: number; failMarking?
         if (record) Object.assign(record, { status: "failed", error });
         return Promise.resolve();
       },
+      // The task path is tested in test/unit/comment-fanout-tasks.test.ts.
+      tasksPlanned: () => Promise.reject(new Error("not used here")),
+      sliceNotEnqueued: () => Promise.reject(new Error("not used here")),
+      beginSlice: () => Promise.reject(new Error("not used here")),
+      sliceSendStarting: () => Promise.reject(new Error("not used here")),
+      abandonSlice: () => Promise.reject(new Error("not used here")),
+      finishSlice: () => Promise.reject(new Error("not used here")),
     },
   };
   return { stores, deliveries, marked };
