@@ -19,7 +19,6 @@ import {
 } from "./bench-support.mjs";
 
 const require = createRequire(import.meta.url);
-const DEVICE_TIMEOUT_MS = 300_000; // the trigger's own timeout
 
 /**
  * A post with `subscribers` followers of `devicesEach` devices each (device docs as registerDevice writes
@@ -74,12 +73,13 @@ export async function seedPostWorld(db, { label, subscribers, devicesEach }) {
 export async function cleanUpPostWorld(db, world) {
   const writer = db.bulkWriter({ throttling: false });
   for (const id of world.deviceIds) void writer.delete(db.doc(`devices/${id}`));
-  for (const commentId of world.commentIds) {
-    const found = await db.collection("pushDeliveries").where("commentId", "==", commentId).get();
-    for (const doc of found.docs) void writer.delete(doc.ref);
-  }
   void writer.delete(db.doc(`users/${world.commenter}`));
   await writer.close();
+  for (const commentId of world.commentIds) {
+    const found = await db.collection("pushDeliveries").where("commentId", "==", commentId).get();
+    // A delivery through tasks keeps its slices in a subcollection.
+    for (const doc of found.docs) await db.recursiveDelete(doc.ref);
+  }
   await db.recursiveDelete(db.doc(`posts/${world.postId}`));
 }
 
@@ -112,10 +112,10 @@ async function arrivalsOf(commentId) {
 }
 
 /** One comment to every device of `world`: write → last push, write → delivery `done`. */
-async function fanOutOnce(db, world) {
+async function fanOutOnce(db, world, timeoutMs) {
   await clearFcmLog();
   const { commentId, writtenAt } = await writeComment(db, world, "Fan-out benchmark comment. ".repeat(8));
-  const delivery = await finishedDelivery(db, commentId, DEVICE_TIMEOUT_MS, 50);
+  const delivery = await finishedDelivery(db, commentId, timeoutMs, 50);
   const arrivals = await arrivalsOf(commentId);
   if (delivery.status !== "done" || delivery.sent !== world.devices || arrivals.length !== world.devices) {
     throw new Error(
@@ -127,24 +127,27 @@ async function fanOutOnce(db, world) {
   const lastAt = Math.max(...arrivals);
   const toLastPush = (lastAt - writtenAt) / 1000;
   return {
+    path: delivery.slices === undefined ? "trigger sends" : `tasks, ${delivery.slices} slices`,
     messages: arrivals.length,
     seconds_to_last_push: round(toLastPush, 2),
     seconds_to_done: round((delivery.finishedAt.toMillis() - writtenAt) / 1000, 2),
     seconds_in_function: round((delivery.finishedAt.toMillis() - delivery.createdAt.toMillis()) / 1000, 2),
     seconds_to_first_push: round((firstAt - writtenAt) / 1000, 2),
     messages_per_s: round(arrivals.length / toLastPush),
+    // The send phase alone: before the first push the trigger reads the post, subscribers, opt-outs and devices.
+    send_phase_messages_per_s: round(arrivals.length / ((lastAt - firstAt) / 1000)),
   };
 }
 
 /** `runs` comments to the world's devices with the FCM emulator answering after `latencyMs`; the median run. */
-export async function measureFanOut(db, world, { latencyMs, runs }) {
+export async function measureFanOut(db, world, { latencyMs, runs, timeoutMs }) {
   await setFcmLatency(latencyMs);
   const results = [];
   for (let run = 1; run <= runs; run += 1) {
-    const result = await fanOutOnce(db, world);
+    const result = await fanOutOnce(db, world, timeoutMs);
     results.push(result);
     progress(
-      `fan-out at ${latencyMs} ms, run ${run}/${runs}: ${result.messages} pushes, write → last push ` +
+      `fan-out at ${latencyMs} ms, run ${run}/${runs} (${result.path}): ${result.messages} pushes, write → last push ` +
         `${result.seconds_to_last_push} s (${result.messages_per_s} messages/s), write → done ${result.seconds_to_done} s, ` +
         `in the function ${result.seconds_in_function} s, first push after ${result.seconds_to_first_push} s`,
     );
@@ -192,5 +195,43 @@ export async function measureEndToEnd(db, world, { comments, warmUp }) {
     first_push_p95_ms: percentile(firsts, 95),
     last_push_median_ms: median(lasts),
     last_push_p95_ms: percentile(lasts, 95),
+  };
+}
+
+/**
+ * What a read of the audience's devices costs in this Firestore emulator: `uid in [30 uids]` queries on
+ * `devices` (how DeviceStore.activeDevicesOf reads them), one at a time, against reading the same devices
+ * by document id with getAll. The emulator answers a query by scanning the collection, so the first grows
+ * with the size of `devices`; production Firestore serves both from indexes.
+ */
+export async function measureAudienceReads(db, world, { queries }) {
+  const uids = [
+    ...new Set(
+      (await db.collection(`posts/${world.postId}/subscribers`).select().get()).docs.map((d) => d.id),
+    ),
+  ];
+  const groups = Array.from({ length: queries }, (_, q) => uids.slice(q * 30, q * 30 + 30));
+  const inMs = [];
+  const found = [];
+  for (const group of groups) {
+    const started = performance.now();
+    const snapshot = await db.collection("devices").where("uid", "in", group).get();
+    inMs.push(performance.now() - started);
+    found.push(...snapshot.docs.map((doc) => doc.id));
+  }
+  const started = performance.now();
+  const read = await db.getAll(...found.map((id) => db.doc(`devices/${id}`)));
+  const getAllMs = performance.now() - started;
+  const devicesInCollection = (await db.collection("devices").count().get()).data().count;
+  progress(
+    `audience reads: ${queries} \`uid in [30]\` queries, median ${Math.round(median(inMs))} ms each, ` +
+      `${found.length} devices; the same devices by getAll: ${Math.round(getAllMs)} ms (${devicesInCollection} devices in the collection)`,
+  );
+  return {
+    devices_in_collection: devicesInCollection,
+    in_query_30_uids_median_ms: Math.round(median(inMs)),
+    in_queries: queries,
+    devices_read: read.length,
+    get_all_same_devices_ms: Math.round(getAllMs),
   };
 }

@@ -3,3 +3,4 @@ export { registerDevice } from "./registerDevice";
 export { unregisterDevice } from "./unregisterDevice";
 export { pruneDevices } from "./pruneDevices";
 export { onCommentCreated } from "./onCommentCreated";
+export { sendCommentPushSlice } from "./sendCommentPushSlice";

@@ -135,6 +135,98 @@ export const log = {
   }) {
     logger.error(`comment push: ${fields.failed} rejected tokens could not be marked`, fields);
   },
+  commentPushEnqueued(fields: {
+    eventId: string;
+    postId: string;
+    commentId: string;
+    recipients: number;
+    audience: number;
+    slices: number;
+    duplicates: number;
+    notEnqueued: number;
+    prepareMs: number;
+  }) {
+    const line = `comment push through tasks: ${fields.audience} devices of ${fields.recipients} recipients in ${fields.slices} slices (${fields.duplicates} already enqueued, ${fields.notEnqueued} not enqueued)`;
+    if (fields.notEnqueued === 0) logger.info(line, fields);
+    else logger.error(line, fields);
+  },
+  commentPushSliceNotEnqueued(fields: {
+    eventId: string;
+    postId: string;
+    commentId: string;
+    slice: number;
+    devices: number;
+    error: unknown;
+  }) {
+    const { error, ...rest } = fields;
+    logger.error("comment push: a slice could not be enqueued; its devices count failed", {
+      ...rest,
+      error: errorText(error),
+    });
+  },
+  commentPushSliceInvalid(fields: { problems: string[] }) {
+    logger.error("comment push: a slice task's payload is not a slice; acknowledged, nothing sent", fields);
+  },
+  commentPushSliceDuplicate(fields: {
+    eventId: string;
+    postId: string;
+    commentId: string;
+    slice: number;
+    status: string;
+    sendStarted: boolean;
+  }) {
+    logger.warn(
+      "comment push: slice already handled (or being handled) by another run; nothing sent",
+      fields,
+    );
+  },
+  commentPushSliceAborted(fields: {
+    eventId: string;
+    postId: string;
+    commentId: string;
+    slice: number;
+    attempt: number;
+    willRetry: boolean;
+    error: unknown;
+  }) {
+    const { error, ...rest } = fields;
+    logger.error(
+      `comment push slice failed before sending anything${fields.willRetry ? "; its task will be retried" : ""}`,
+      { ...rest, error: errorText(error) },
+    );
+  },
+  commentPushSliceDelivered(fields: {
+    eventId: string;
+    postId: string;
+    commentId: string;
+    slice: number;
+    status: "done" | "failed";
+    tokens: number;
+    sent: number;
+    failed: number;
+    rejected: number;
+    retries: number;
+    massRejectionGuardTripped: boolean;
+    durationMs: number;
+  }) {
+    const line = `comment push slice ${fields.slice} ${fields.status}: ${fields.sent}/${fields.tokens} sent, ${fields.failed} failed, ${fields.rejected} rejected, ${fields.retries} retries, in ${fields.durationMs} ms`;
+    if (fields.status === "done") logger.info(line, fields);
+    else logger.error(line, fields);
+  },
+  commentPushTasksFinished(fields: {
+    eventId: string;
+    postId: string;
+    commentId: string;
+    status: "done" | "failed";
+    counts: Record<string, number>;
+    slices: number;
+    slicesFailed: number;
+  }) {
+    const { counts } = fields;
+    const line = `comment push ${fields.status} (through ${fields.slices} tasks, ${fields.slicesFailed} failed): ${counts.sent}/${counts.tokens} sent to ${counts.recipients} recipients, ${counts.failed} failed, ${counts.rejected} rejected`;
+    if (fields.status === "done") logger.info(line, fields);
+    else logger.error(line, fields);
+  },
   commentPushFinishFailed(fields: { eventId: string; error: unknown }) {
     logger.error("comment push: could not record the end of the delivery", {
       eventId: fields.eventId,

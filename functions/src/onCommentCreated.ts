@@ -1,12 +1,13 @@
 // The comment-push trigger: every new `posts/{postId}/comments/{commentId}` is fanned out to the devices
 // of the post's author and subscribers (see deliveries/commentFanOut.ts for the steps and the exactly-once
 // rules). Retries are on: a run that fails before sending anything is retried, one that started sending
-// never is (its `pushDeliveries/{event.id}` gate refuses the retry).
+// never is (its `pushDeliveries/{event.id}` gate refuses the retry). Audiences of more than
+// PUSH_TASKS_THRESHOLD devices are not sent from here but through `sendCommentPushSlice` tasks.
 import { defineInt } from "firebase-functions/params";
 import { onDocumentCreated } from "firebase-functions/v2/firestore";
 import type { CommentCreatedEvent, CommentFanOut, CommentPushOutcome } from "./deliveries/commentFanOut";
 import { defaultRetryPolicy, type RetryPolicy } from "./push/retryPolicy";
-import { commentPushStores } from "./stores";
+import { commentPushStores, commentSliceQueue } from "./stores";
 
 const PUSH_RETRY_MAX_ATTEMPTS = defineInt("PUSH_RETRY_MAX_ATTEMPTS", {
   default: defaultRetryPolicy.maxAttempts,
@@ -27,6 +28,25 @@ const PUSH_RETRY_BUDGET_MS = defineInt("PUSH_RETRY_BUDGET_MS", {
     "No push retry waits past this many ms after a comment's delivery started. Keep it well under the " +
     "function's timeout (300 s).",
 });
+
+const TASKS_THRESHOLD_DEFAULT = 2_000;
+
+const PUSH_TASKS_THRESHOLD = defineInt("PUSH_TASKS_THRESHOLD", {
+  default: TASKS_THRESHOLD_DEFAULT,
+  description:
+    "A comment whose audience has more devices than this is sent through sendCommentPushSlice tasks (slices of " +
+    "at most 500 devices, rate-limited under FCM's quota) instead of by the trigger itself (≥ 0).",
+});
+
+/**
+ * The threshold from its param (read inside a handler only). Deployed functions and the emulator always
+ * have the variable set; a handler called in another process (a test, a script) does not, and an unset
+ * int param reads 0, which would send every comment through tasks: there the default applies.
+ */
+function tasksThresholdFromParams(): number {
+  if (process.env.PUSH_TASKS_THRESHOLD === undefined) return TASKS_THRESHOLD_DEFAULT;
+  return Math.max(0, PUSH_TASKS_THRESHOLD.value());
+}
 
 /** The retry policy from the params (read inside a handler only). */
 export function retryPolicyFromParams(): RetryPolicy {
@@ -60,6 +80,7 @@ export async function handleCommentCreated(
     sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     random: deps.random ?? Math.random,
     now: deps.now ?? (() => performance.now()),
+    tasks: deps.tasks ?? { threshold: tasksThresholdFromParams(), queue: commentSliceQueue() },
   });
 }
 

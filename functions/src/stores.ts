@@ -1,5 +1,6 @@
 import type { DeviceStore } from "./devices/deviceStore";
 import type { CommentPushStores } from "./deliveries/commentFanOut";
+import type { SliceQueue } from "./deliveries/sliceTask";
 
 /**
  * The Firestore-backed stores, loaded on first use: function files import only this module, so
@@ -30,5 +31,16 @@ export async function commentPushStores(): Promise<CommentPushStores> {
     users: new UserStore(db),
     devices: new DeviceStore(db),
     deliveries: new DeliveryStore(db),
+  };
+}
+
+/** The queue of `sendCommentPushSlice` tasks; firebase-admin's task-queue client is loaded at the first enqueue. */
+export function commentSliceQueue(): SliceQueue {
+  let queue: Promise<SliceQueue> | undefined;
+  return {
+    async enqueue(task, taskId) {
+      queue ??= import("./deliveries/sliceQueue").then(({ sliceQueue }) => sliceQueue());
+      return (await queue).enqueue(task, taskId);
+    },
   };
 }

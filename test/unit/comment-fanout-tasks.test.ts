@@ -40,7 +40,7 @@ function world({ followers, devicesEach }: { followers: number; devicesEach: num
       });
     }
   }
-  const calls = { counted: 0, deviceReadFailures: 0 };
+  const calls = { counted: 0, devicesRead: 0, deviceReadFailures: 0 };
   const planned: { slices?: number; audience?: number; recipients?: number } = {};
   const slices = new Map<number, Slice>();
   const notImplemented = () => Promise.reject(new Error("not used here"));
@@ -70,6 +70,7 @@ function world({ followers, devicesEach }: { followers: number; devicesEach: num
         return Promise.resolve(groups);
       },
       activeDevicesOf: (uids) => {
+        calls.devicesRead++;
         if (calls.deviceReadFailures > 0) return Promise.reject(new Error("UNAVAILABLE"));
         return Promise.resolve(devices.filter((d) => uids.includes(d.uid)));
       },
@@ -175,14 +176,14 @@ describe("fanOutComment with the task path", () => {
     expect(tasks).toEqual([]);
   });
 
-  it("counts a larger one, and sends it directly when its devices do not exceed the threshold", async () => {
+  it("reads a larger one once, and sends it directly when its devices do not exceed the threshold", async () => {
     const { stores, calls } = world({ followers: 100, devicesEach: 2 });
     const { queue, tasks } = recordingQueue();
     expect(await fanOutComment(event, { ...deps(stores), tasks: { threshold: 200, queue } })).toMatchObject({
       kind: "delivered",
       counts: { tokens: 200, sent: 200 },
     });
-    expect(calls.counted).toBe(1);
+    expect(calls).toMatchObject({ counted: 0, devicesRead: 1 });
     expect(tasks).toEqual([]);
   });
 
@@ -219,6 +220,24 @@ describe("fanOutComment with the task path", () => {
         },
       },
     ]);
+  });
+
+  it("stops reading devices once they exceed the threshold, and only counts the rest", async () => {
+    // 180 recipients a read (6 groups of 30, 3 devices each): past 1,000 after the second read.
+    const { stores, calls } = world({ followers: 999, devicesEach: 3 });
+    const { queue, tasks } = recordingQueue();
+    expect(await fanOutComment(event, { ...deps(stores), tasks: { threshold: 1_000, queue } })).toMatchObject(
+      {
+        kind: "enqueued",
+        audience: 2_997,
+      },
+    );
+    expect(calls).toMatchObject({ devicesRead: 2, counted: 1 });
+    expect(tasks.reduce((sum, { task }) => sum + task.slice.devices, 0)).toBe(2_997);
+    // Every recipient is in exactly one slice (the author, without devices, in the first group's).
+    const uids = tasks.flatMap(({ task }) => task.slice.uids);
+    expect(new Set(uids).size).toBe(1_000);
+    expect(uids).toHaveLength(1_000);
   });
 
   it("with 10 devices a follower, packs groups of 30 followers (300 devices) while they fit in 500", async () => {
