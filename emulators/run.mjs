@@ -282,6 +282,54 @@ async function stopGroup(child) {
   signalGroup(child, "SIGKILL");
 }
 
+/**
+ * Every process started under `rootPid`, as far as `ps` can tell now. firebase-tools starts the Java
+ * emulators in process groups of their own (detached), so stopping its group does not reach them; and a
+ * firebase-tools that is killed leaves them to init. So the harness keeps this list while it runs and
+ * kills whatever of it is left at the end.
+ */
+function descendantsOf(rootPid) {
+  const listing = spawnSync("ps", ["-A", "-o", "pid=,ppid="], { encoding: "utf8" }).stdout ?? "";
+  const children = new Map();
+  for (const line of listing.split("\n")) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    if (!pid || !ppid) continue;
+    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  }
+  const found = [];
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+function watchDescendants(rootPid) {
+  const seen = new Set();
+  const look = () => descendantsOf(rootPid).forEach((pid) => seen.add(pid));
+  const timer = setInterval(look, 2_000);
+  timer.unref();
+  return {
+    /** Stops watching and kills every process seen under `rootPid` that is still alive. */
+    killLeftovers() {
+      clearInterval(timer);
+      look();
+      for (const pid of seen) {
+        if (!processIsAlive(pid)) continue;
+        log(`stopping leftover emulator process ${pid}`);
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone meanwhile
+        }
+      }
+    },
+  };
+}
+
 async function startFcmEmulator(env) {
   const entry = path.join(ROOT, "fcm-emulator/lib/server.js");
   if (!existsSync(entry)) throw new HarnessError(`${entry} is missing: run 'npm run build' first.`);
@@ -395,9 +443,12 @@ async function main() {
 
   let fcm = null;
   let firebase = null;
+  let descendants = null;
   let stopping = null;
   const stopAll = () =>
-    (stopping ??= Promise.all([stopGroup(firebase), stopGroup(fcm)]).then(() => undefined));
+    (stopping ??= Promise.all([stopGroup(firebase), stopGroup(fcm)]).then(() =>
+      descendants?.killLeftovers(),
+    ));
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
     process.on(signal, () => {
       log(`${signal}: stopping the emulators`);
@@ -411,6 +462,7 @@ async function main() {
     const args = [firebaseBin, `emulators:${mode}`, "--project", PROJECT_ID, "--only", EMULATORS.join(",")];
     if (mode === "exec") args.push(command);
     firebase = spawnGroup(process.execPath, args, env, ["inherit", "pipe", "inherit"]);
+    descendants = watchDescendants(firebase.pid);
     copyWithoutDebugLogs(firebase.stdout, (line) => {
       if (mode === "start" && line.includes("All emulators ready")) void whenReady(env);
     });
