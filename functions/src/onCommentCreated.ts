@@ -90,8 +90,11 @@ export const onCommentCreated = onDocumentCreated(
     // Safe with the pushDeliveries gate: only runs that sent nothing are run again.
     retry: true,
     // Sends (≤ 500 per sendEach, 2 in flight) plus the retry budget (40 s by default) and firebase-admin's
-    // own 503 retries fit well inside this.
-    timeoutSeconds: 300,
+    // own 503 retries fit well inside 300 s. The most an event function may run, 540 s, is for the largest
+    // audiences, which this run only reads and plans (subscribers, opt-outs, device counts: about a minute
+    // for 500,000 recipients in production, several in the Firestore emulator, which scans the devices
+    // collection for every uid of every `in` query).
+    timeoutSeconds: 540,
     memory: "512MiB",
   },
   async (event) => {

@@ -15,6 +15,7 @@
  */
 import { describe, sendCommentPush, type CommentFanOut, type SendOutcome } from "./commentFanOut";
 import type { SliceTask } from "./sliceTask";
+import type { ActiveDevice } from "../devices/deviceStore";
 import { assertRetryPolicy } from "../push/retryPolicy";
 import { log } from "../log";
 
@@ -37,7 +38,7 @@ export async function sendSlice(task: SliceTask, deps: SliceFanOut): Promise<Sli
     return { kind: "already-handled", status: gate.status };
   }
 
-  let found;
+  let found: ActiveDevice[];
   try {
     assertRetryPolicy(deps.policy);
     found = await devices.activeDevicesOf(slice.uids);
