@@ -10,6 +10,7 @@ import {
 import { platforms } from "./deviceSchemas";
 import { deviceIdOf } from "./deviceId";
 import { devicesToEvict } from "./eviction";
+import { ALREADY_EXISTS, FAILED_PRECONDITION, NOT_FOUND, hasGrpcCode } from "../firestoreErrors";
 import { deleteResultOf, shouldRetryDelete, type DeleteResult } from "../prune/deleteOutcome";
 import { chunk, mapWithConcurrency } from "../push/chunk";
 import type { AudienceGroup } from "../push/slices";
@@ -106,15 +107,6 @@ export type RegistrationResult = {
   created: boolean;
   evicted: string[];
 };
-
-// gRPC status codes the Firestore client reports as `error.code`.
-const NOT_FOUND = 5;
-const ALREADY_EXISTS = 6;
-const FAILED_PRECONDITION = 9;
-
-function hasGrpcCode(error: unknown, code: number): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
-}
 
 /** The one place that reads and writes `devices`. */
 export class DeviceStore {
