@@ -1,6 +1,6 @@
 // The demo world that `scripts/demo-seed.mjs` writes (when `npm start` is ready) and `npm run demo` plays
 // in, and where it lives: the emulators of `npm start`. Imported by both scripts; it does nothing itself.
-import net from "node:net";
+import { listening } from "./listening.mjs";
 
 // Without it the Admin SDK probes the GCE metadata server for credentials and prints a
 // "MetadataLookupWarning" off Google Cloud; the emulators need no credentials. (`npm start` sets it too.)
@@ -53,20 +53,6 @@ export const DEMO_POST = {
   title: "Welcome to the push demo",
 };
 export const DEMO_FOLLOWER = DEMO_USERS.minji.uid;
-
-/** Whether something listens at "host:port". */
-export function listening(hostPort) {
-  const [host, port] = hostPort.split(":");
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port: Number(port), timeout: 1_000 });
-    socket.once("connect", () => socket.end(() => resolve(true)));
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 /** The emulators (of `names`, keys of HOSTS) that nothing listens for, as "Auth emulator (127.0.0.1:9099)". */
 export async function emulatorsDown(names) {

@@ -8,27 +8,13 @@
 //
 // Reads GCLOUD_PROJECT (default demo-push), FUNCTIONS_EMULATOR_HOST (default 127.0.0.1:5001) and
 // FIRESTORE_EMULATOR_HOST (default 127.0.0.1:8080).
-import net from "node:net";
+import { listening } from "./listening.mjs";
 
 const project = process.env.GCLOUD_PROJECT || "demo-push";
 const functionsHost = process.env.FUNCTIONS_EMULATOR_HOST || "127.0.0.1:5001";
 process.env.FIRESTORE_EMULATOR_HOST ||= "127.0.0.1:8080";
 const firestoreHost = process.env.FIRESTORE_EMULATOR_HOST;
 const url = `http://${functionsHost}/${project}/us-central1/pruneDevices-0`;
-
-/** Whether something listens at host:port (so a down emulator is reported at once, not after retries). */
-function listening(hostPort) {
-  const [host, port] = hostPort.split(":");
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port: Number(port), timeout: 1_000 });
-    socket.once("connect", () => socket.end(() => resolve(true)));
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 const down = [];
 if (!(await listening(functionsHost))) down.push(`Functions emulator (${functionsHost})`);
