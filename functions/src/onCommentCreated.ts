@@ -26,7 +26,7 @@ const PUSH_RETRY_BUDGET_MS = defineInt("PUSH_RETRY_BUDGET_MS", {
   default: defaultRetryPolicy.budgetMs,
   description:
     "No push retry waits past this many ms after a comment's delivery started. Keep it well under the " +
-    "function's timeout (300 s).",
+    "function's timeout (540 s).",
 });
 
 const TASKS_THRESHOLD_DEFAULT = 2_000;
