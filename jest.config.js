@@ -1,30 +1,34 @@
 /** Every test of the project. `npm test` runs them all inside the emulator harness, in one process
  * (--runInBand): integration tests share the emulators and the FCM emulator's fault switch. */
 const tsJest = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
+/** Params at their defaults, and the functions' logs in test-logs/ (a failing test names its file). */
+const setup = {
+  transform: tsJest,
+  testEnvironment: "node",
+  setupFiles: ["<rootDir>/test/support/paramDefaults.ts"],
+  setupFilesAfterEnv: ["<rootDir>/test/support/functionLogs.ts"],
+};
 
 /** @type {import('jest').Config} */
 module.exports = {
   // Integration tests wait for emulated functions and triggers; unit tests finish long before this.
   testTimeout: 60000,
-  reporters: ["default", "<rootDir>/test/summary-reporter.js"],
+  reporters: ["default", "<rootDir>/test/support/logsReporter.js", "<rootDir>/test/summary-reporter.js"],
   projects: [
     {
       displayName: "unit",
       testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
-      transform: tsJest,
-      testEnvironment: "node",
+      ...setup,
     },
     {
       displayName: "integration",
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
-      transform: tsJest,
-      testEnvironment: "node",
+      ...setup,
     },
     {
       displayName: "rules",
       testMatch: ["<rootDir>/test/rules/**/*.test.ts"],
-      transform: tsJest,
-      testEnvironment: "node",
+      ...setup,
     },
   ],
 };

@@ -29,9 +29,9 @@ function firestore(appName) {
 
 /** The child: one prune run, nothing else in the process. */
 async function runPrune() {
-  const { handlePruneDevices } = require("../functions/lib/pruneDevices.js");
-  const { DeviceStore } = require("../functions/lib/devices/deviceStore.js");
-  const store = new DeviceStore(firestore("bench-prune"));
+  const { handlePruneDevices } = require("../functions/lib/functions/pruneDevices.js");
+  const { DevicePruneStore } = require("../functions/lib/devices/devicePruneStore.js");
+  const store = new DevicePruneStore(firestore("bench-prune"));
   // Time spent waiting for page reads, to tell the queries' share of the run from the deletes'.
   let readMs = 0;
   const stalePage = store.stalePage.bind(store);

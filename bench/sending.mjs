@@ -18,13 +18,13 @@ const require = createRequire(import.meta.url);
 const BATCH = 500;
 
 function messaging() {
-  const { emulatorMessaging } = require("../functions/lib/messaging.js");
+  const { emulatorMessaging } = require("../functions/lib/shared/messaging.js");
   return emulatorMessaging(fcmTarget(), PROJECT);
 }
 
 /** `count` comment pushes as the trigger composes them, for devices of mixed platforms and locales. */
 export function prebuiltPushes(count, label) {
-  const { composeCommentPush } = require("../functions/lib/push/compose.js");
+  const { composeCommentPush } = require("../functions/lib/commentPush/domain/compose.js");
   return Array.from({ length: count }, (_, i) =>
     composeCommentPush({
       device: {

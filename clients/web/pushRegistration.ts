@@ -7,8 +7,8 @@ import type {
   RegisterDeviceRequest,
   UnregisterDeviceRequest,
 } from "../../functions/src/devices/deviceSchemas";
-import type { RegisterDeviceResponse } from "../../functions/src/registerDevice";
-import type { UnregisterDeviceResponse } from "../../functions/src/unregisterDevice";
+import type { RegisterDeviceResponse } from "../../functions/src/functions/registerDevice";
+import type { UnregisterDeviceResponse } from "../../functions/src/functions/unregisterDevice";
 
 /** Call at every app start (after sign-in) and whenever the token may have changed. */
 export async function registerThisDevice(app: FirebaseApp, vapidKey: string): Promise<string> {

@@ -1,6 +1,6 @@
-// Every deployed function, one line each.
-export { registerDevice } from "./registerDevice";
-export { unregisterDevice } from "./unregisterDevice";
-export { pruneDevices } from "./pruneDevices";
-export { onCommentCreated } from "./onCommentCreated";
-export { sendCommentPushSlice } from "./sendCommentPushSlice";
+// Every deployed function, one line each (their files: functions/).
+export { registerDevice } from "./functions/registerDevice";
+export { unregisterDevice } from "./functions/unregisterDevice";
+export { pruneDevices } from "./functions/pruneDevices";
+export { onCommentCreated } from "./functions/onCommentCreated";
+export { sendCommentPushSlice } from "./functions/sendCommentPushSlice";

@@ -4,8 +4,8 @@
 import fc from "fast-check";
 import { HttpsError, type CallableRequest } from "firebase-functions/v2/https";
 import { FunctionsError } from "firebase/functions";
-import { handleRegisterDevice } from "../../functions/src/registerDevice";
-import { handleUnregisterDevice } from "../../functions/src/unregisterDevice";
+import { handleRegisterDevice } from "../../functions/src/functions/registerDevice";
+import { handleUnregisterDevice } from "../../functions/src/functions/unregisterDevice";
 import { adminDb, closeEmulatorConnections, signedInClient } from "../support/emulators";
 
 const RUNS = 1_000;

@@ -8,14 +8,13 @@ import { randomUUID } from "node:crypto";
 import { deleteApp, initializeApp, type App } from "firebase-admin/app";
 import { FieldValue, getFirestore, type Firestore } from "firebase-admin/firestore";
 import type { Messaging } from "firebase-admin/messaging";
-import { DeliveryStore } from "../../functions/src/deliveries/deliveryStore";
-import type { CommentCreatedEvent, CommentPushStores } from "../../functions/src/deliveries/commentFanOut";
+import { commentPushStoresOn } from "../../functions/src/commentPush/defaults";
+import type { CommentCreatedEvent, CommentPushStores } from "../../functions/src/commentPush/deps";
 import { DeviceStore } from "../../functions/src/devices/deviceStore";
-import { emulatorMessaging, messagingTargetFromEnv } from "../../functions/src/messaging";
-import { handleCommentCreated } from "../../functions/src/onCommentCreated";
+import { emulatorMessaging, messagingTargetFromEnv } from "../../functions/src/shared/messaging";
+import { handleCommentCreated } from "../../functions/src/functions/onCommentCreated";
 import { PostStore } from "../../functions/src/posts/postStore";
-import { defaultRetryPolicy } from "../../functions/src/push/retryPolicy";
-import { UserStore } from "../../functions/src/users/userStore";
+import { defaultRetryPolicy } from "../../functions/src/commentPush/domain/retryPolicy";
 import { countsByToken } from "../support/commentPush";
 import { PROJECT_ID, uniqueToken } from "../support/emulators";
 
@@ -42,12 +41,15 @@ afterAll(async () => {
   await Promise.all([deleteApp(app), deleteApp(messaging.app)]);
 });
 
-const stores = (): CommentPushStores => ({
-  posts: new PostStore(db),
-  users: new UserStore(db),
-  devices: new DeviceStore(db),
-  deliveries: new DeliveryStore(db),
+/** The production stores on this file's Firestore, built once. */
+let built: CommentPushStores | undefined;
+beforeAll(async () => {
+  built = await commentPushStoresOn(db);
 });
+const stores = (): CommentPushStores => {
+  if (!built) throw new Error("stores not built yet");
+  return built;
+};
 
 /** A post with an author and a follower, two devices each, and a comment by a third user; and its event. */
 async function arrange(): Promise<{ event: CommentCreatedEvent; tokens: string[] }> {

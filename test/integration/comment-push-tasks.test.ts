@@ -16,19 +16,16 @@ import path from "node:path";
 import { deleteApp, initializeApp, type App } from "firebase-admin/app";
 import { FieldValue, Timestamp, getFirestore, type Firestore } from "firebase-admin/firestore";
 import type { Messaging } from "firebase-admin/messaging";
-import { logger } from "firebase-functions";
-import { DeliveryStore } from "../../functions/src/deliveries/deliveryStore";
-import type { CommentCreatedEvent, CommentPushStores } from "../../functions/src/deliveries/commentFanOut";
-import type { SliceQueue, SliceTask } from "../../functions/src/deliveries/sliceTask";
+import { commentPushStoresOn } from "../../functions/src/commentPush/defaults";
+import type { CommentCreatedEvent, CommentPushStores } from "../../functions/src/commentPush/deps";
+import type { SliceQueue, SliceTask } from "../../functions/src/commentPush/sliceTask";
 import { DeviceStore } from "../../functions/src/devices/deviceStore";
 import { deviceIdOf } from "../../functions/src/devices/deviceId";
-import { emulatorMessaging, messagingTargetFromEnv } from "../../functions/src/messaging";
-import { handleCommentCreated } from "../../functions/src/onCommentCreated";
-import { PostStore } from "../../functions/src/posts/postStore";
-import { defaultRetryPolicy } from "../../functions/src/push/retryPolicy";
-import { planSlices } from "../../functions/src/push/slices";
-import { handleCommentPushSlice } from "../../functions/src/sendCommentPushSlice";
-import { UserStore } from "../../functions/src/users/userStore";
+import { emulatorMessaging, messagingTargetFromEnv } from "../../functions/src/shared/messaging";
+import { handleCommentCreated } from "../../functions/src/functions/onCommentCreated";
+import { defaultRetryPolicy } from "../../functions/src/commentPush/domain/retryPolicy";
+import { planSlices } from "../../functions/src/commentPush/domain/slices";
+import { handleCommentPushSlice } from "../../functions/src/functions/sendCommentPushSlice";
 import { countsByToken } from "../support/commentPush";
 import { adminDb, closeEmulatorConnections, eventually, PROJECT_ID, uniqueToken } from "../support/emulators";
 
@@ -102,12 +99,15 @@ async function seed(
   return { event, tokens, commenter, ref: `posts/${postId}` };
 }
 
-const stores = (): CommentPushStores => ({
-  posts: new PostStore(db),
-  users: new UserStore(db),
-  devices: new DeviceStore(db),
-  deliveries: new DeliveryStore(db),
+/** The production stores on this file's Firestore, built once. */
+let built: CommentPushStores | undefined;
+beforeAll(async () => {
+  built = await commentPushStoresOn(db);
 });
+const stores = (): CommentPushStores => {
+  if (!built) throw new Error("stores not built yet");
+  return built;
+};
 
 /** A queue that keeps the tasks it is given, refusing a task id it has seen (as Cloud Tasks does). */
 function recordingQueue(fail: (taskId: string) => boolean = () => false) {
@@ -128,12 +128,6 @@ const sliceDeps = () => ({ stores: stores(), sender: messaging, policy: fastPoli
 const exactlyOnce = (tokens: string[]) => Object.fromEntries(tokens.map((token) => [token, 1]));
 
 describe("a comment above the tasks threshold, handled in this process", () => {
-  // Every slice logs a line or two: here they would only bury the test report.
-  beforeEach(() => {
-    for (const level of ["info", "warn", "error"] as const) jest.spyOn(logger, level).mockReturnValue();
-  });
-  afterEach(() => jest.restoreAllMocks());
-
   it("is enqueued in slices, each device gets one push, counts add up, and the delivery ends done", async () => {
     // 400 followers × 3 devices = 1,200 devices: groups of 30 followers hold 90, a slice takes 5 groups.
     const world = await seed(db, { subscribers: 400, devicesEach: 3 });

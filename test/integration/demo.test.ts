@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { deleteApp, initializeApp } from "firebase-admin/app";
 import { getAuth } from "firebase-admin/auth";
-import { deviceDoc } from "../../functions/src/devices/deviceStore";
+import { deviceDoc } from "../../functions/src/devices/deviceDoc";
 import { PROJECT_ID, adminDb, closeEmulatorConnections } from "../support/emulators";
 
 const ROOT = path.resolve(__dirname, "../..");

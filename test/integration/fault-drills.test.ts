@@ -15,17 +15,16 @@ import { deleteApp, initializeApp, type App } from "firebase-admin/app";
 import { FieldValue, getFirestore, Timestamp, type Firestore } from "firebase-admin/firestore";
 import type { Messaging } from "firebase-admin/messaging";
 import type { ScheduledEvent } from "firebase-functions/v2/scheduler";
-import type { CommentCreatedEvent, CommentPushStores } from "../../functions/src/deliveries/commentFanOut";
-import { DeliveryStore } from "../../functions/src/deliveries/deliveryStore";
+import { commentPushStoresOn } from "../../functions/src/commentPush/defaults";
+import type { CommentCreatedEvent } from "../../functions/src/commentPush/deps";
 import { deviceIdOf } from "../../functions/src/devices/deviceId";
+import { DevicePruneStore } from "../../functions/src/devices/devicePruneStore";
 import { DeviceStore } from "../../functions/src/devices/deviceStore";
-import { emulatorMessaging, messagingTargetFromEnv } from "../../functions/src/messaging";
-import { handleCommentCreated } from "../../functions/src/onCommentCreated";
-import { PostStore } from "../../functions/src/posts/postStore";
+import { emulatorMessaging, messagingTargetFromEnv } from "../../functions/src/shared/messaging";
+import { handleCommentCreated } from "../../functions/src/functions/onCommentCreated";
 import { DAY_MS } from "../../functions/src/prune/cutoff";
-import { handlePruneDevices } from "../../functions/src/pruneDevices";
-import { defaultRetryPolicy } from "../../functions/src/push/retryPolicy";
-import { UserStore } from "../../functions/src/users/userStore";
+import { handlePruneDevices } from "../../functions/src/functions/pruneDevices";
+import { defaultRetryPolicy } from "../../functions/src/commentPush/domain/retryPolicy";
 import {
   cleanUp,
   clearFaults,
@@ -123,12 +122,7 @@ afterAll(async () => {
   await closeEmulatorConnections();
 });
 
-const storesOn = (db: Firestore): CommentPushStores => ({
-  posts: new PostStore(db),
-  users: new UserStore(db),
-  devices: new DeviceStore(db),
-  deliveries: new DeliveryStore(db),
-});
+const storesOn = commentPushStoresOn;
 
 const exactlyOnce = (tokens: string[]) => Object.fromEntries(tokens.map((token) => [token, 1]));
 const pruneEvent = (): ScheduledEvent => ({ scheduleTime: new Date().toISOString(), jobName: "fault-drill" });
@@ -239,7 +233,7 @@ describe("FCM fails half the send requests of a real fan-out", () => {
       });
 
       // The next prune deletes the token FCM refused, and no valid one.
-      await handlePruneDevices(pruneEvent(), { store: new DeviceStore(adminDb()) });
+      await handlePruneDevices(pruneEvent(), { store: new DevicePruneStore(adminDb()) });
       expect(await unmarkedAndPresent(world.valid)).toEqual(world.valid);
       expect(await deviceData(world.unregistered.deviceId)).toBeUndefined();
     },
@@ -259,7 +253,7 @@ describe("one comment-created event delivered twice", () => {
       data: await adminDb().doc(`posts/${world.postId}/comments/${commentId}`).get(),
     };
     const again = await handleCommentCreated(event, {
-      stores: storesOn(adminDb()),
+      stores: await storesOn(adminDb()),
       sender: messaging,
       policy: fastPolicy,
     });
@@ -303,10 +297,9 @@ describe("one comment-created event delivered twice", () => {
     };
     await armOutage({ status: 500, count: 4 + 2, every: 2 });
 
+    const stores = await storesOn(drillsDb);
     const outcomes = await Promise.all(
-      [1, 2].map(() =>
-        handleCommentCreated(event, { stores: storesOn(drillsDb), sender: messaging, policy: fastPolicy }),
-      ),
+      [1, 2].map(() => handleCommentCreated(event, { stores, sender: messaging, policy: fastPolicy })),
     );
 
     expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(["already-handled", "delivered"]);
@@ -323,7 +316,7 @@ describe("one comment-created event delivered twice", () => {
 describe("two prunes at once", () => {
   it("delete each stale and rejected device once, and no fresh or re-registered one", async () => {
     const now = Date.now();
-    const store = new DeviceStore(drillsDb);
+    const store = new DevicePruneStore(drillsDb);
     type Seeded = { token: string; deviceId: string };
     const seed = async (
       count: number,
@@ -378,7 +371,7 @@ describe("two prunes at once", () => {
         if (raced || !holdsOldest(reason, ids)) return;
         raced = true;
         second = handlePruneDevices(pruneEvent(), {
-          store: new DeviceStore(drillsDb),
+          store: new DevicePruneStore(drillsDb),
           onPageRead: async (secondReason, secondIds) => {
             if (!holdsOldest(secondReason, secondIds)) return;
             secondRead();
@@ -386,7 +379,11 @@ describe("two prunes at once", () => {
           },
         });
         await secondHasRead;
-        await store.register({ uid: "drill-returning-user", token: reRegistered.token, platform: "android" });
+        await new DeviceStore(drillsDb).register({
+          uid: "drill-returning-user",
+          token: reRegistered.token,
+          platform: "android",
+        });
         reRegister();
       },
     });

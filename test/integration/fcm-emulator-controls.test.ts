@@ -5,7 +5,7 @@
  */
 import type { Message, Messaging } from "firebase-admin/messaging";
 import { MAX_LATENCY_MS, type RunningFcmEmulator, startFcmEmulator } from "../../fcm-emulator/src/server";
-import { emulatorMessaging } from "../../functions/src/messaging";
+import { emulatorMessaging } from "../../functions/src/shared/messaging";
 
 const PROJECT = "demo-push";
 

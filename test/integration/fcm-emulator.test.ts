@@ -5,7 +5,7 @@
  */
 import type { Message, Messaging } from "firebase-admin/messaging";
 import { type RunningFcmEmulator, startFcmEmulator } from "../../fcm-emulator/src/server";
-import { emulatorMessaging } from "../../functions/src/messaging";
+import { emulatorMessaging } from "../../functions/src/shared/messaging";
 
 const PROJECT = "demo-push";
 const REGISTRATION_TOKEN_MESSAGE = "The registration token is not a valid FCM registration token";

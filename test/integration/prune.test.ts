@@ -7,9 +7,9 @@
 import { randomUUID } from "node:crypto";
 import { Timestamp, type DocumentReference } from "firebase-admin/firestore";
 import type { ScheduledEvent } from "firebase-functions/v2/scheduler";
-import { DeviceStore } from "../../functions/src/devices/deviceStore";
+import { DevicePruneStore } from "../../functions/src/devices/devicePruneStore";
 import { DAY_MS } from "../../functions/src/prune/cutoff";
-import { handlePruneDevices } from "../../functions/src/pruneDevices";
+import { handlePruneDevices } from "../../functions/src/functions/pruneDevices";
 import { adminDb, closeEmulatorConnections, signedInClient, uniqueToken } from "../support/emulators";
 
 const PRUNE_URL = "http://127.0.0.1:5001/demo-push/us-central1/pruneDevices-0";
@@ -130,7 +130,7 @@ describe("pruneDevices through the Functions emulator (the scheduled function's 
 
 describe("pruneDevices around the cutoff (handler in-process, clock fixed)", () => {
   const NOW = Date.UTC(2026, 10, 23, 3, 0, 0);
-  const run = () => handlePruneDevices(event(), { now: () => NOW, store: new DeviceStore(adminDb()) });
+  const run = () => handlePruneDevices(event(), { now: () => NOW, store: new DevicePruneStore(adminDb()) });
 
   it("deletes devices seen more than TOKEN_STALE_DAYS ago and keeps one seen exactly that long ago", async () => {
     const seen29 = await seedDevice("29d", { lastSeenMillis: NOW - 29 * DAY_MS });
@@ -197,7 +197,7 @@ describe("pruneDevices racing a re-registration", () => {
 
     const reRegistered = new Set<string>();
     const summary = await handlePruneDevices(event(), {
-      store: new DeviceStore(adminDb()),
+      store: new DevicePruneStore(adminDb()),
       // Between the read and the delete, the user opens the app: registerDevice, through the emulator.
       onPageRead: async (_reason, ids) => {
         for (const [index, id] of [staleId, rejectedId].entries()) {
@@ -219,7 +219,7 @@ describe("pruneDevices racing a re-registration", () => {
     }
 
     // The next run sees fresh devices and leaves them alone.
-    await handlePruneDevices(event(), { store: new DeviceStore(adminDb()) });
+    await handlePruneDevices(event(), { store: new DevicePruneStore(adminDb()) });
     expect((await existing([staleId, rejectedId])).sort()).toEqual([staleId, rejectedId].sort());
   });
 });
@@ -254,7 +254,7 @@ describe("pruneDevices at scale", () => {
     }
     created.push(...refs);
 
-    const summary = await handlePruneDevices(event(), { store: new DeviceStore(adminDb()) });
+    const summary = await handlePruneDevices(event(), { store: new DevicePruneStore(adminDb()) });
 
     const count = async (uid: string) => (await devices().where("uid", "==", uid).count().get()).data().count;
     expect(await count(staleUid)).toBe(0);

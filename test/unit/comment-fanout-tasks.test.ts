@@ -2,123 +2,27 @@
 // devices, and small audiences are not even counted), what the tasks carry and under which ids, and how a
 // slice ends when its devices cannot be read on its last attempt. The same flows against the emulators are
 // in test/integration/comment-push-tasks.test.ts.
-import { Timestamp } from "firebase-admin/firestore";
-import { logger } from "firebase-functions";
+import { fanOutComment } from "../../functions/src/commentPush/direct";
+import { sendSlice } from "../../functions/src/commentPush/slice";
+import type { SliceQueue, SliceTask } from "../../functions/src/commentPush/sliceTask";
+import { sliceTaskId } from "../../functions/src/commentPush/domain/slices";
+import type { ActiveDevice } from "../../functions/src/devices/deviceDoc";
 import {
-  fanOutComment,
-  type CommentCreatedEvent,
-  type CommentPushStores,
-} from "../../functions/src/deliveries/commentFanOut";
-import { sendSlice } from "../../functions/src/deliveries/sliceFanOut";
-import type { SliceQueue, SliceTask } from "../../functions/src/deliveries/sliceTask";
-import type { BeginResult, SliceCounts } from "../../functions/src/deliveries/deliveryStore";
-import type { ActiveDevice } from "../../functions/src/devices/deviceStore";
-import type { CommentPush } from "../../functions/src/push/compose";
-import { defaultRetryPolicy } from "../../functions/src/push/retryPolicy";
-import { sliceTaskId } from "../../functions/src/push/slices";
-
-type Slice = {
-  status: "sending" | "done" | "failed";
-  attempts: number;
-  sendStarted: boolean;
-  counts?: SliceCounts;
-  error?: string;
-};
+  commentEvent,
+  fakeCommentPushStores,
+  fakeDevice,
+  fastDeps,
+  scriptedSender,
+} from "../support/fakeCommentPush";
 
 /** `followers` followers of `devicesEach` devices each, and a post by "author" (no devices). */
 function world({ followers, devicesEach }: { followers: number; devicesEach: number }) {
   const devices: ActiveDevice[] = [];
   for (let f = 0; f < followers; f++) {
-    for (let d = 0; d < devicesEach; d++) {
-      devices.push({
-        deviceId: `device-${f}-${d}`,
-        uid: `follower-${f}`,
-        token: `token-${f}-${d}`,
-        platform: "android",
-        locale: null,
-        updateTime: Timestamp.fromMillis(1),
-      });
-    }
+    for (let d = 0; d < devicesEach; d++) devices.push(fakeDevice(`follower-${f}`, `${f}-${d}`));
   }
-  const calls = { counted: 0, devicesRead: 0, deviceReadFailures: 0 };
-  const planned: { slices?: number; audience?: number; recipients?: number } = {};
-  const slices = new Map<number, Slice>();
-  const notImplemented = () => Promise.reject(new Error("not used here"));
-  const stores: CommentPushStores = {
-    posts: {
-      parseComment: (data) => data as { authorId: string; text: string; createdAt: Timestamp },
-      post: () => Promise.resolve({ authorId: "author", title: "t", createdAt: Timestamp.fromMillis(0) }),
-      subscribe: () => Promise.resolve(true),
-      subscribersOf: () =>
-        Promise.resolve(
-          Array.from({ length: followers }, (_, f) => ({ uid: `follower-${f}`, muted: false })),
-        ),
-    },
-    users: {
-      displayNameOf: () => Promise.resolve("Mina"),
-      commentOptOutsAmong: () => Promise.resolve(new Set<string>()),
-    },
-    devices: {
-      maxDevicesPerUser: 10,
-      deviceCountsOf: (uids) => {
-        calls.counted++;
-        const groups = [];
-        for (let i = 0; i < uids.length; i += 30) {
-          const group = uids.slice(i, i + 30);
-          groups.push({ uids: group, devices: devices.filter((d) => group.includes(d.uid)).length });
-        }
-        return Promise.resolve(groups);
-      },
-      activeDevicesOf: (uids) => {
-        calls.devicesRead++;
-        if (calls.deviceReadFailures > 0) return Promise.reject(new Error("UNAVAILABLE"));
-        return Promise.resolve(devices.filter((d) => uids.includes(d.uid)));
-      },
-      markRejected: () => Promise.resolve({ marked: 0, skipped: 0, failed: 0, failures: [] }),
-    },
-    deliveries: {
-      maxAttempts: 3,
-      begin: (): Promise<BeginResult> => Promise.resolve({ owned: true, attempt: 1 }),
-      sendStarting: () => Promise.resolve(),
-      finish: () => Promise.resolve(),
-      abandon: () => Promise.resolve(),
-      tasksPlanned: (_eventId, plan) => {
-        Object.assign(planned, plan);
-        return Promise.resolve();
-      },
-      sliceNotEnqueued: notImplemented,
-      beginSlice: (_eventId, slice): Promise<BeginResult> => {
-        const existing = slices.get(slice.index);
-        if (!existing) {
-          slices.set(slice.index, { status: "sending", attempts: 1, sendStarted: false });
-          return Promise.resolve({ owned: true, attempt: 1 });
-        }
-        if (existing.status === "failed" && !existing.sendStarted && existing.attempts < 3) {
-          existing.status = "sending";
-          existing.attempts++;
-          return Promise.resolve({ owned: true, attempt: existing.attempts });
-        }
-        return Promise.resolve({ owned: false, status: existing.status, sendStarted: existing.sendStarted });
-      },
-      sliceSendStarting: (_eventId, index) => {
-        const slice = slices.get(index);
-        if (slice) slice.sendStarted = true;
-        return Promise.resolve();
-      },
-      abandonSlice: (_eventId, index, error) => {
-        const slice = slices.get(index);
-        if (slice) Object.assign(slice, { status: "failed", error });
-        return Promise.resolve();
-      },
-      finishSlice: (_eventId, index, outcome) => {
-        const slice = slices.get(index);
-        if (slice)
-          Object.assign(slice, { status: outcome.status, counts: outcome.counts, error: outcome.error });
-        return Promise.resolve(undefined);
-      },
-    },
-  };
-  return { stores, calls, planned, slices, devices };
+  const subscribers = Array.from({ length: followers }, (_, f) => ({ uid: `follower-${f}`, muted: false }));
+  return { ...fakeCommentPushStores({ devices, subscribers }), devices };
 }
 
 function recordingQueue() {
@@ -132,38 +36,11 @@ function recordingQueue() {
   return { queue, tasks };
 }
 
-function sender() {
-  const sent: string[] = [];
-  return {
-    sent,
-    sendEach(messages: CommentPush[]) {
-      sent.push(...messages.map((m) => m.token));
-      return Promise.resolve({ responses: messages.map(() => ({ success: true })) });
-    },
-  };
-}
-
-const event: CommentCreatedEvent = {
-  id: "event-1",
-  params: { postId: "post-1", commentId: "comment-1" },
-  data: { data: () => ({ authorId: "commenter", text: "Hi all", createdAt: Timestamp.fromMillis(0) }) },
-};
-
-const deps = (stores: CommentPushStores, send = sender()) => ({
-  stores,
-  sender: send,
-  policy: { ...defaultRetryPolicy, baseDelayMs: 0 },
-  sleep: () => Promise.resolve(),
-  random: () => 0.5,
-  now: () => 0,
-});
+const event = commentEvent("Hi all");
+const sender = () => scriptedSender();
+const deps = fastDeps;
 
 describe("fanOutComment with the task path", () => {
-  beforeEach(() => {
-    for (const level of ["info", "warn", "error"] as const) jest.spyOn(logger, level).mockReturnValue();
-  });
-  afterEach(() => jest.restoreAllMocks());
-
   it("does not count an audience that cannot exceed the threshold (recipients × 10 devices)", async () => {
     const { stores, calls } = world({ followers: 19, devicesEach: 1 });
     const { queue, tasks } = recordingQueue();
@@ -251,11 +128,6 @@ describe("fanOutComment with the task path", () => {
 });
 
 describe("sendSlice", () => {
-  beforeEach(() => {
-    for (const level of ["info", "warn", "error"] as const) jest.spyOn(logger, level).mockReturnValue();
-  });
-  afterEach(() => jest.restoreAllMocks());
-
   async function oneTask(followers: number) {
     const w = world({ followers, devicesEach: 2 });
     const { queue, tasks } = recordingQueue();

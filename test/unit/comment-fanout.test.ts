@@ -2,148 +2,32 @@
 // are retried (before any send) and which never are (after sending began), and when a delivery is
 // `done` or `failed`. The same flows against the emulators are in test/integration/comment-push*.test.ts.
 import { Timestamp } from "firebase-admin/firestore";
-import { logger } from "firebase-functions";
+import { fanOutComment } from "../../functions/src/commentPush/direct";
+import type { CommentPushStores } from "../../functions/src/commentPush/deps";
 import {
-  fanOutComment,
-  type CommentCreatedEvent,
-  type CommentPushStores,
-} from "../../functions/src/deliveries/commentFanOut";
-import type { ActiveDevice, Rejection } from "../../functions/src/devices/deviceStore";
-import type { BeginResult, DeliveryCounts } from "../../functions/src/deliveries/deliveryStore";
-import type { CommentPush } from "../../functions/src/push/compose";
-import type { SendAnswer } from "../../functions/src/push/deliver";
-import { defaultRetryPolicy } from "../../functions/src/push/retryPolicy";
-
-type Stored = {
-  status: "sending" | "done" | "failed";
-  attempts: number;
-  sendStarted: boolean;
-  counts?: DeliveryCounts;
-  error?: string;
-};
+  commentEvent,
+  fakeCommentPushStores,
+  fakeDevice,
+  fastDeps,
+  scriptedSender,
+} from "../support/fakeCommentPush";
 
 function world(options: { devices?: number; failPostReads?: number; failMarking?: boolean } = {}) {
-  const deliveries = new Map<string, Stored>();
-  const marked: Rejection[] = [];
-  let postReadFailures = options.failPostReads ?? 0;
-  const devices: ActiveDevice[] = Array.from({ length: options.devices ?? 3 }, (_, i) => ({
-    deviceId: `device-${i}`,
-    uid: i === 0 ? "author" : "follower",
-    token: `token-${i}`,
-    platform: "android",
-    locale: i % 2 === 0 ? "ko-KR" : null,
-    updateTime: Timestamp.fromMillis(1),
-  }));
-  const stores: CommentPushStores = {
-    posts: {
-      parseComment: (data) => data as { authorId: string; text: string; createdAt: Timestamp },
-      post: () => {
-        if (postReadFailures-- > 0) return Promise.reject(new Error("UNAVAILABLE"));
-        return Promise.resolve({ authorId: "author", title: "t", createdAt: Timestamp.fromMillis(0) });
-      },
-      subscribe: () => Promise.resolve(true),
-      subscribersOf: () => Promise.resolve([{ uid: "follower", muted: false }]),
-    },
-    users: {
-      displayNameOf: () => Promise.resolve("Mina"),
-      commentOptOutsAmong: () => Promise.resolve(new Set<string>()),
-    },
-    devices: {
-      maxDevicesPerUser: 10,
-      deviceCountsOf: (uids) =>
-        Promise.resolve(
-          [...new Set(uids)].map((uid) => ({
-            uids: [uid],
-            devices: devices.filter((d) => d.uid === uid).length,
-          })),
-        ),
-      activeDevicesOf: (uids) => Promise.resolve(devices.filter((d) => uids.includes(d.uid))),
-      markRejected: (rejections) => {
-        if (options.failMarking) return Promise.reject(new Error("DEADLINE_EXCEEDED"));
-        marked.push(...rejections);
-        return Promise.resolve({ marked: rejections.length, skipped: 0, failed: 0, failures: [] });
-      },
-    },
-    deliveries: {
-      maxAttempts: 3,
-      begin: (eventId): Promise<BeginResult> => {
-        const existing = deliveries.get(eventId);
-        if (!existing) {
-          deliveries.set(eventId, { status: "sending", attempts: 1, sendStarted: false });
-          return Promise.resolve({ owned: true, attempt: 1 });
-        }
-        if (existing.status === "failed" && !existing.sendStarted && existing.attempts < 3) {
-          existing.status = "sending";
-          existing.attempts++;
-          return Promise.resolve({ owned: true, attempt: existing.attempts });
-        }
-        return Promise.resolve({ owned: false, status: existing.status, sendStarted: existing.sendStarted });
-      },
-      sendStarting: (eventId) => {
-        const record = deliveries.get(eventId);
-        if (record) record.sendStarted = true;
-        return Promise.resolve();
-      },
-      finish: (eventId, outcome) => {
-        const record = deliveries.get(eventId);
-        if (record)
-          Object.assign(record, { status: outcome.status, counts: outcome.counts, error: outcome.error });
-        return Promise.resolve();
-      },
-      abandon: (eventId, error) => {
-        const record = deliveries.get(eventId);
-        if (record) Object.assign(record, { status: "failed", error });
-        return Promise.resolve();
-      },
-      // The task path is tested in test/unit/comment-fanout-tasks.test.ts.
-      tasksPlanned: () => Promise.reject(new Error("not used here")),
-      sliceNotEnqueued: () => Promise.reject(new Error("not used here")),
-      beginSlice: () => Promise.reject(new Error("not used here")),
-      sliceSendStarting: () => Promise.reject(new Error("not used here")),
-      abandonSlice: () => Promise.reject(new Error("not used here")),
-      finishSlice: () => Promise.reject(new Error("not used here")),
-    },
-  };
-  return { stores, deliveries, marked };
+  const devices = Array.from({ length: options.devices ?? 3 }, (_, i) =>
+    fakeDevice(i === 0 ? "author" : "follower", String(i), i % 2 === 0 ? "ko-KR" : null),
+  );
+  return fakeCommentPushStores({
+    devices,
+    subscribers: [{ uid: "follower", muted: false }],
+    ...(options.failPostReads === undefined ? {} : { failPostReads: options.failPostReads }),
+    ...(options.failMarking === undefined ? {} : { failMarking: options.failMarking }),
+  });
 }
-
-/** A sender that answers each message by its token: `answer(token, call)`; records every token sent. */
-function scriptedSender(answer: (token: string, call: number) => SendAnswer = () => ({ success: true })) {
-  const sent: string[] = [];
-  let calls = 0;
-  return {
-    sent,
-    sendEach(messages: CommentPush[]) {
-      calls++;
-      sent.push(...messages.map((m) => m.token));
-      return Promise.resolve({ responses: messages.map((m) => answer(m.token, calls)) });
-    },
-  };
-}
-
-const event: CommentCreatedEvent = {
-  id: "event-1",
-  params: { postId: "post-1", commentId: "comment-1" },
-  data: { data: () => ({ authorId: "commenter", text: "Hi", createdAt: Timestamp.fromMillis(0) }) },
-};
 
 const run = (stores: CommentPushStores, sender = scriptedSender()) =>
-  fanOutComment(event, {
-    stores,
-    sender,
-    policy: { ...defaultRetryPolicy, baseDelayMs: 0 },
-    sleep: () => Promise.resolve(),
-    random: () => 0.5,
-    now: () => 0,
-  });
+  fanOutComment(commentEvent(), fastDeps(stores, sender));
 
 describe("fanOutComment", () => {
-  // The delivery logs are for operators; here they would only bury the test report.
-  beforeEach(() => {
-    for (const level of ["info", "warn", "error"] as const) jest.spyOn(logger, level).mockReturnValue();
-  });
-  afterEach(() => jest.restoreAllMocks());
-
   it("sends one message per device and ends done; a second run of the event sends nothing", async () => {
     const { stores, deliveries } = world();
     const sender = scriptedSender();

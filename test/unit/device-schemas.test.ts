@@ -1,8 +1,5 @@
-import {
-  inputProblems,
-  registerDeviceRequest,
-  unregisterDeviceRequest,
-} from "../../functions/src/devices/deviceSchemas";
+import { inputProblems } from "../../functions/src/shared/zodIssues";
+import { registerDeviceRequest, unregisterDeviceRequest } from "../../functions/src/devices/deviceSchemas";
 
 function problemsOf(schema: typeof registerDeviceRequest | typeof unregisterDeviceRequest, data: unknown) {
   const parsed = schema.safeParse(data);

@@ -1,5 +1,5 @@
 /** Which FCM the functions send to: the emulator only when FCM_EMULATOR_HOST is set. */
-import { messagingTargetFromEnv } from "../../functions/src/messaging";
+import { messagingTargetFromEnv } from "../../functions/src/shared/messaging";
 
 describe("messagingTargetFromEnv", () => {
   it("picks real FCM when FCM_EMULATOR_HOST is not set", () => {
@@ -35,11 +35,11 @@ describe("getMessagingClient", () => {
   });
 
   /** A fresh copy of the module (and of firebase-admin's app registry), as a new functions instance sees it. */
-  function freshModule(): typeof import("../../functions/src/messaging") {
-    let loaded: typeof import("../../functions/src/messaging") | undefined;
+  function freshModule(): typeof import("../../functions/src/shared/messaging") {
+    let loaded: typeof import("../../functions/src/shared/messaging") | undefined;
     jest.isolateModules(() => {
-      loaded = jest.requireActual<typeof import("../../functions/src/messaging")>(
-        "../../functions/src/messaging",
+      loaded = jest.requireActual<typeof import("../../functions/src/shared/messaging")>(
+        "../../functions/src/shared/messaging",
       );
     });
     if (!loaded) throw new Error("module did not load");

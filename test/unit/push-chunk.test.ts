@@ -1,4 +1,4 @@
-import { chunk, FCM_MAX_BATCH, mapWithConcurrency } from "../../functions/src/push/chunk";
+import { chunk, FCM_MAX_BATCH, mapWithConcurrency } from "../../functions/src/shared/batches";
 
 describe("chunk", () => {
   it("splits 1001 items into 500, 500 and 1, order kept", () => {

@@ -4,7 +4,7 @@ import {
   languageOf,
   truncateCodePoints,
   type CommentPushInput,
-} from "../../functions/src/push/compose";
+} from "../../functions/src/commentPush/domain/compose";
 
 const base: CommentPushInput = {
   device: { token: "tok-1", locale: "en-US", platform: "android" },

@@ -1,15 +1,15 @@
 import fc from "fast-check";
 import type { Messaging } from "firebase-admin/messaging";
-import type { FcmError } from "../../functions/src/push/classify";
-import type { CommentPush } from "../../functions/src/push/compose";
+import type { FcmError } from "../../functions/src/commentPush/domain/classify";
+import type { CommentPush } from "../../functions/src/commentPush/domain/compose";
 import {
   deliverMessages,
   type DeliveryMessage,
   type DeliveryOptions,
   type PushSender,
   type SendAnswer,
-} from "../../functions/src/push/deliver";
-import type { RetryPolicy } from "../../functions/src/push/retryPolicy";
+} from "../../functions/src/commentPush/domain/deliver";
+import type { RetryPolicy } from "../../functions/src/commentPush/domain/retryPolicy";
 
 /** Per-message errors as firebase-admin 13 reports FCM v1 answers. */
 const fcm = {
@@ -146,7 +146,6 @@ describe("deliverMessages", () => {
       massRejectionGuardTripped: false,
     });
     expect(new Set(fake.accepted).size).toBe(1001);
-    expect(report.sentDeviceIds).toHaveLength(1001);
   });
 
   it("keeps at most `concurrency` batches in flight", async () => {

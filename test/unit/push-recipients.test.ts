@@ -1,4 +1,8 @@
-import { recipientCandidates, recipientsOf, type OptOutLookup } from "../../functions/src/push/recipients";
+import {
+  recipientCandidates,
+  recipientsOf,
+  type OptOutLookup,
+} from "../../functions/src/commentPush/domain/recipients";
 
 const noOptOuts: OptOutLookup = () => Promise.resolve(new Set<string>());
 

@@ -5,7 +5,7 @@ import {
   defaultRetryPolicy,
   planRetry,
   type RetryPolicy,
-} from "../../functions/src/push/retryPolicy";
+} from "../../functions/src/commentPush/domain/retryPolicy";
 
 const policy: RetryPolicy = {
   maxAttempts: 4,

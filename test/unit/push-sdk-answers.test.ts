@@ -8,10 +8,10 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { deleteApp, getApps } from "firebase-admin/app";
 import type { Messaging } from "firebase-admin/messaging";
-import { emulatorMessaging } from "../../functions/src/messaging";
-import { classifyFcmError } from "../../functions/src/push/classify";
-import { composeCommentPush } from "../../functions/src/push/compose";
-import { deliverMessages } from "../../functions/src/push/deliver";
+import { emulatorMessaging } from "../../functions/src/shared/messaging";
+import { classifyFcmError } from "../../functions/src/commentPush/domain/classify";
+import { composeCommentPush } from "../../functions/src/commentPush/domain/compose";
+import { deliverMessages } from "../../functions/src/commentPush/domain/deliver";
 
 const FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError";
 const fcmError = (httpStatus: number, status: string, message: string, errorCode?: string) => ({

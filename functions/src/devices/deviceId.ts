@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 
-/** A device's document id: the lowercase hex SHA-256 of its FCM token (CONTRACT: `devices/{deviceId}`). */
+/** A device's document id: the lowercase hex SHA-256 of its FCM token (docs/api.md: `devices/{deviceId}`). */
 export function deviceIdOf(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
 }

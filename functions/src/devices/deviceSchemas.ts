@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { platforms } from "./platform";
 
 /** A BCP 47 language tag that `Intl` accepts, e.g. "ko-KR", "en", "zh-Hant-TW". */
 const localeTag = z
@@ -21,8 +22,6 @@ const fcmToken = z
   .max(4096, "must be at most 4096 characters")
   .regex(/^\S*$/, "must not contain whitespace");
 
-export const platforms = ["android", "ios", "web"] as const;
-
 export const registerDeviceRequest = z.strictObject({
   token: fcmToken,
   platform: z.enum(platforms),
@@ -35,20 +34,3 @@ export const unregisterDeviceRequest = z.strictObject({
   token: fcmToken,
 });
 export type UnregisterDeviceRequest = z.infer<typeof unregisterDeviceRequest>;
-
-/** One problem with a request, as callables report them in `HttpsError.details`. */
-export type InputProblem = { path: string; message: string };
-
-/** Zod's issues as `{ path, message }` pairs: one per unknown key, "" as the path of the request itself. */
-export function inputProblems(error: z.ZodError): InputProblem[] {
-  return error.issues.flatMap((issue) => {
-    const path = issue.path.map(String).join(".");
-    if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({
-        path: path ? `${path}.${key}` : key,
-        message: "is not a known field",
-      }));
-    }
-    return [{ path, message: issue.message }];
-  });
-}

@@ -1,43 +1,21 @@
-import { z } from "zod";
-import {
-  FieldValue,
-  Timestamp,
-  type Firestore,
-  type FirestoreDataConverter,
-  type Query,
-  type QueryDocumentSnapshot,
-} from "firebase-admin/firestore";
-import { platforms } from "./deviceSchemas";
+import { FieldValue, type Firestore, type Timestamp } from "firebase-admin/firestore";
 import { deviceIdOf } from "./deviceId";
+import {
+  DEVICES,
+  MAX_DEVICES_PER_USER,
+  UID,
+  deviceConverter,
+  type ActiveDevice,
+  type DeviceDoc,
+} from "./deviceDoc";
 import { devicesToEvict } from "./eviction";
-import { ALREADY_EXISTS, FAILED_PRECONDITION, NOT_FOUND, hasGrpcCode } from "../firestoreErrors";
-import { deleteResultOf, shouldRetryDelete, type DeleteResult } from "../prune/deleteOutcome";
-import { chunk, mapWithConcurrency } from "../push/chunk";
-import type { AudienceGroup } from "../push/slices";
+import { chunk, mapWithConcurrency } from "../shared/batches";
+import { errorText } from "../shared/errorText";
+import { grpcCodeOf, grpcStatus, hasGrpcCode } from "../shared/grpc";
+import { shouldRetryWrite } from "../shared/bulkWrites";
+import type { AudienceGroup } from "../commentPush/domain/slices";
 
-const timestamp = z.instanceof(Timestamp);
-
-/** `devices/{deviceId}` as stored (CONTRACT "Firestore data model"). */
-export const deviceDoc = z.object({
-  uid: z.string(),
-  token: z.string(),
-  platform: z.enum(platforms),
-  locale: z.string().nullable(),
-  appVersion: z.string().nullable(),
-  createdAt: timestamp,
-  lastSeenAt: timestamp,
-  lastSentAt: timestamp.optional(),
-  rejected: z.object({ code: z.string(), at: timestamp }).optional(),
-});
-export type DeviceDoc = z.infer<typeof deviceDoc>;
-
-/** Reads parse and check the stored shape; writes pass through (sentinels such as serverTimestamp included). */
-export const deviceConverter: FirestoreDataConverter<DeviceDoc> = {
-  toFirestore: (device) => device,
-  fromFirestore: (snapshot: QueryDocumentSnapshot) => deviceDoc.parse(snapshot.data()),
-};
-
-export const DEVICES = "devices";
+const { ALREADY_EXISTS, FAILED_PRECONDITION, NOT_FOUND } = grpcStatus;
 
 export type Registration = {
   uid: string;
@@ -45,40 +23,6 @@ export type Registration = {
   platform: DeviceDoc["platform"];
   locale?: string | undefined;
   appVersion?: string | undefined;
-};
-
-/**
- * A device as the prune reads it: a projection holding only the field the query orders by (never the
- * token), and the document's update time, on which its delete is preconditioned.
- */
-export type PrunableDevice = { id: string; snapshot: QueryDocumentSnapshot };
-
-/** Deletes devices read by the prune, each only if unchanged since; `close` when done. */
-export type DeviceDeleter = {
-  deleteUnchanged(devices: PrunableDevice[]): Promise<DeleteResult[]>;
-  close(): Promise<void>;
-};
-
-const LAST_SEEN_AT = "lastSeenAt" satisfies keyof DeviceDoc;
-const UID = "uid" satisfies keyof DeviceDoc;
-const REJECTED_AT = "rejected.at"; // a map field path: `rejected` of DeviceDoc, then `at`
-
-/** The gRPC status and message of a failed BulkWriter operation (a BulkWriterError), or -1 for anything else. */
-function statusOf(error: unknown): { code: number; message: string } {
-  const message =
-    error instanceof Error ? error.message : typeof error === "string" ? error : "unknown error";
-  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
-  return { code: typeof code === "number" ? code : -1, message };
-}
-
-/** A device the fan-out may send to: not marked rejected. `updateTime` is when it was read as such. */
-export type ActiveDevice = {
-  deviceId: string;
-  uid: string;
-  token: string;
-  platform: DeviceDoc["platform"];
-  locale: string | null;
-  updateTime: Timestamp;
 };
 
 /** A token FCM refused for good, as the fan-out reports it. */
@@ -99,8 +43,6 @@ export const MAX_IN_VALUES = 30;
 const DEVICE_QUERY_CONCURRENCY = 6;
 /** How many `count()` aggregations over `uid in [...]` run at once (each answers one small number). */
 const DEVICE_COUNT_CONCURRENCY = 12;
-/** The most devices one user keeps (CONTRACT: registering an 11th removes the least recently seen). */
-export const MAX_DEVICES_PER_USER = 10;
 
 export type RegistrationResult = {
   deviceId: string;
@@ -247,7 +189,7 @@ export class DeviceStore {
     const result: MarkRejectedResult = { marked: 0, skipped: 0, failed: 0, failures: [] };
     if (rejections.length === 0) return result;
     const writer = this.db.bulkWriter();
-    writer.onWriteError((error) => shouldRetryDelete(error.code, error.failedAttempts));
+    writer.onWriteError((error) => shouldRetryWrite(error.code, error.failedAttempts));
     const at = FieldValue.serverTimestamp() as Timestamp;
     const writes = rejections.map(({ deviceId, code, updateTime }) =>
       writer
@@ -261,14 +203,13 @@ export class DeviceStore {
             result.marked++;
           },
           (error: unknown) => {
-            const { code: status, message } = statusOf(error);
+            const status = grpcCodeOf(error);
             if (status === FAILED_PRECONDITION || status === NOT_FOUND) {
               result.skipped++;
               return;
             }
             result.failed++;
-            if (result.failures.length < 10)
-              result.failures.push({ deviceId, error: `${status}: ${message}` });
+            if (result.failures.length < 10) result.failures.push({ deviceId, error: errorText(error) });
           },
         ),
     );
@@ -286,72 +227,5 @@ export class DeviceStore {
       tx.delete(ref);
       return true;
     });
-  }
-
-  /**
-   * A page of the devices last seen strictly before `cutoffMillis`, oldest first, after `after`. The cutoff
-   * is a `Timestamp`, as `lastSeenAt` is (a number would match nothing: Firestore orders numbers before
-   * timestamps). Single-field range and order on `lastSeenAt`: Firestore's automatic index serves it.
-   */
-  async stalePage(
-    cutoffMillis: number,
-    after: PrunableDevice | undefined,
-    limit: number,
-  ): Promise<PrunableDevice[]> {
-    const query = this.db
-      .collection(DEVICES)
-      .where(LAST_SEEN_AT, "<", Timestamp.fromMillis(cutoffMillis))
-      .orderBy(LAST_SEEN_AT)
-      .select(LAST_SEEN_AT)
-      .limit(limit);
-    return this.prunablePage(after ? query.startAfter(after.snapshot) : query);
-  }
-
-  /**
-   * A page of the devices marked rejected (any age), in the order they were marked, after `after`. Ordering
-   * by `rejected.at` keeps only documents that have it; the automatic single-field index serves it.
-   */
-  async rejectedPage(after: PrunableDevice | undefined, limit: number): Promise<PrunableDevice[]> {
-    const query = this.db.collection(DEVICES).orderBy(REJECTED_AT).select(REJECTED_AT).limit(limit);
-    return this.prunablePage(after ? query.startAfter(after.snapshot) : query);
-  }
-
-  private async prunablePage(query: Query): Promise<PrunableDevice[]> {
-    return (await query.get()).docs.map((snapshot) => ({ id: snapshot.id, snapshot }));
-  }
-
-  /**
-   * A BulkWriter for the prune's deletes, throttled to at most `maxWritesPerSecond`. Each delete carries
-   * the precondition `lastUpdateTime` = the update time it was read with, so a device written in between
-   * (re-registered, marked, moved) is left alone: Firestore answers FAILED_PRECONDITION, which is never
-   * retried and counts as `changed`.
-   */
-  deleter(maxWritesPerSecond: number): DeviceDeleter {
-    const writer = this.db.bulkWriter({
-      throttling: {
-        // Both ends: BulkWriter would otherwise start at 500/s and ramp by half every 5 minutes, so a raised
-        // rate would only take effect well into a long run.
-        initialOpsPerSecond: maxWritesPerSecond,
-        maxOpsPerSecond: maxWritesPerSecond,
-      },
-    });
-    writer.onWriteError((error) => shouldRetryDelete(error.code, error.failedAttempts));
-    return {
-      async deleteUnchanged(devices) {
-        const results = devices.map((device) =>
-          writer.delete(device.snapshot.ref, { lastUpdateTime: device.snapshot.updateTime }).then(
-            (): DeleteResult => ({ outcome: "deleted" }),
-            (error: unknown): DeleteResult => {
-              const { code, message } = statusOf(error);
-              return deleteResultOf(code, message);
-            },
-          ),
-        );
-        // BulkWriter sends full batches of 20 as they fill; flushing sends this page's last, partial one.
-        void writer.flush();
-        return Promise.all(results);
-      },
-      close: () => writer.close(),
-    };
   }
 }

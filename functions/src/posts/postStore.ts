@@ -1,17 +1,12 @@
 import { z } from "zod";
-import {
-  FieldValue,
-  Timestamp,
-  type DocumentData,
-  type Firestore,
-  type FirestoreDataConverter,
-  type QueryDocumentSnapshot,
-} from "firebase-admin/firestore";
-import { ALREADY_EXISTS, hasGrpcCode } from "../firestoreErrors";
+import { FieldValue, Timestamp, type Firestore, type QueryDocumentSnapshot } from "firebase-admin/firestore";
+import type { Subscriber } from "../commentPush/domain/recipients";
+import { converterOf } from "../shared/converter";
+import { grpcStatus, hasGrpcCode } from "../shared/grpc";
 
 const timestamp = z.instanceof(Timestamp);
 
-/** `posts/{postId}` as stored (CONTRACT "Firestore data model"). */
+/** `posts/{postId}` as stored (docs/api.md, "Firestore data model"). */
 export const postDoc = z.object({
   authorId: z.string().min(1),
   title: z.string(),
@@ -34,14 +29,6 @@ export const subscriberDoc = z.object({
 });
 export type SubscriberDoc = z.infer<typeof subscriberDoc>;
 
-/** Reads parse and check the stored shape; writes pass through (sentinels such as serverTimestamp included). */
-function converterOf<T extends DocumentData>(schema: z.ZodType<T>): FirestoreDataConverter<T> {
-  return {
-    toFirestore: (value) => value,
-    fromFirestore: (snapshot: QueryDocumentSnapshot) => schema.parse(snapshot.data()),
-  };
-}
-
 export const postConverter = converterOf(postDoc);
 export const commentConverter = converterOf(commentDoc);
 export const subscriberConverter = converterOf(subscriberDoc);
@@ -49,9 +36,6 @@ export const subscriberConverter = converterOf(subscriberDoc);
 export const POSTS = "posts";
 export const COMMENTS = "comments";
 export const SUBSCRIBERS = "subscribers";
-
-/** A post's subscriber as the fan-out needs it. */
-export type PostSubscriber = { uid: string; muted: boolean };
 
 /** Subscribers are read this many at a time, so a post followed by many users never loads in one answer. */
 export const SUBSCRIBER_PAGE_SIZE = 1_000;
@@ -93,7 +77,7 @@ export class PostStore {
         .create({ muted: false, since: FieldValue.serverTimestamp() as Timestamp });
       return true;
     } catch (error) {
-      if (hasGrpcCode(error, ALREADY_EXISTS)) return false;
+      if (hasGrpcCode(error, grpcStatus.ALREADY_EXISTS)) return false;
       throw error;
     }
   }
@@ -102,8 +86,8 @@ export class PostStore {
    * Every subscriber of the post, read a page of `pageSize` at a time in document-id order (no `orderBy`:
    * a query without one is ordered by id, and `startAfter` a snapshot continues it; no index needed).
    */
-  async subscribersOf(postId: string, pageSize = SUBSCRIBER_PAGE_SIZE): Promise<PostSubscriber[]> {
-    const all: PostSubscriber[] = [];
+  async subscribersOf(postId: string, pageSize = SUBSCRIBER_PAGE_SIZE): Promise<Subscriber[]> {
+    const all: Subscriber[] = [];
     let after: QueryDocumentSnapshot<SubscriberDoc> | undefined;
     for (;;) {
       const query = this.subscribers(postId).limit(pageSize);

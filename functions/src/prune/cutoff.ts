@@ -11,8 +11,3 @@ export const DAY_MS = 86_400_000;
 export function staleCutoffMillis(nowMillis: number, staleDays: number): number {
   return nowMillis - staleDays * DAY_MS;
 }
-
-/** Whether a device last seen at `lastSeenMillis` is stale for `cutoffMillis` (the query's `<`). */
-export function isStale(lastSeenMillis: number, cutoffMillis: number): boolean {
-  return lastSeenMillis < cutoffMillis;
-}

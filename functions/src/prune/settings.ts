@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { inputProblems } from "../shared/zodIssues";
 
 /** The most a run may delete per second: BulkWriter's own ceiling, and well past what one instance sustains. */
 export const MAX_WRITES_PER_SECOND_LIMIT = 10_000;
@@ -30,8 +31,8 @@ export function parsePruneSettings(
 ): { ok: true; settings: PruneSettings } | { ok: false; problem: string } {
   const parsed = pruneSettings.safeParse(raw);
   if (parsed.success) return { ok: true, settings: parsed.data };
-  const problem = parsed.error.issues
-    .map((issue) => `${issue.message} (got ${String(raw[issue.path[0] as keyof PruneSettings])})`)
+  const problem = inputProblems(parsed.error)
+    .map(({ path, message }) => `${message} (got ${String(raw[path as keyof PruneSettings])})`)
     .join("; ");
   return { ok: false, problem };
 }

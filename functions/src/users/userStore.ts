@@ -1,14 +1,10 @@
 import { z } from "zod";
-import type {
-  DocumentSnapshot,
-  Firestore,
-  FirestoreDataConverter,
-  QueryDocumentSnapshot,
-} from "firebase-admin/firestore";
-import { chunk, mapWithConcurrency } from "../push/chunk";
+import type { DocumentSnapshot, Firestore } from "firebase-admin/firestore";
+import { chunk, mapWithConcurrency } from "../shared/batches";
+import { converterOf } from "../shared/converter";
 
 /**
- * `users/{uid}` as the server reads it (CONTRACT: `displayName: string (1..80)`,
+ * `users/{uid}` as the server reads it (docs/api.md: `displayName: string (1..80)`,
  * `notifications?: { comments?: boolean }`). The rules hold clients to that shape; a document written
  * otherwise (by hand, through the Admin SDK) reads as "no name" and "no opt-out" rather than failing the
  * whole fan-out of a comment for everybody.
@@ -22,10 +18,7 @@ export const userDoc = z.object({
 });
 export type UserDoc = z.infer<typeof userDoc>;
 
-export const userConverter: FirestoreDataConverter<UserDoc> = {
-  toFirestore: (user) => user,
-  fromFirestore: (snapshot: QueryDocumentSnapshot) => userDoc.parse(snapshot.data()),
-};
+export const userConverter = converterOf(userDoc);
 
 export const USERS = "users";
 

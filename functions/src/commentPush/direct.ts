@@ -1,0 +1,127 @@
+/**
+ * The comment-created state machine, for the trigger: gate, plan, then send directly or enqueue slices, and
+ * finish. The exactly-once rules it follows are written once, in docs/delivery.md.
+ */
+import { errorText } from "../shared/errorText";
+import { log } from "../log";
+import { assertRetryPolicy } from "./domain/retryPolicy";
+import type { CommentCreatedEvent, CommentPushDeps } from "./deps";
+import { enqueueSlices } from "./enqueue";
+import { planCommentPush, type Plan } from "./plan";
+import { sendCommentPush } from "./send";
+import type { DeliveryCounts } from "./store/deliveryDocs";
+
+export type CommentPushOutcome =
+  | { kind: "already-handled"; status: string }
+  | { kind: "skipped"; reason: string }
+  | { kind: "aborted"; willRetry: boolean; error: string }
+  | {
+      kind: "delivered";
+      status: "done" | "failed";
+      counts: DeliveryCounts;
+      massRejectionGuardTripped: boolean;
+    }
+  | { kind: "enqueued"; audience: number; slices: number; notEnqueued: number };
+
+const NO_COUNTS: DeliveryCounts = { recipients: 0, tokens: 0, sent: 0, failed: 0, rejected: 0, retries: 0 };
+
+export async function fanOutComment(
+  event: CommentCreatedEvent,
+  deps: CommentPushDeps,
+): Promise<CommentPushOutcome> {
+  const started = deps.now();
+  const { stores } = deps;
+  const { postId, commentId } = event.params;
+  const ids = { eventId: event.id, postId, commentId };
+
+  const gate = await stores.deliveries.begin(event.id, { postId, commentId });
+  if (!gate.owned) {
+    log.commentPushDuplicate({ ...ids, status: gate.status, sendStarted: gate.sendStarted });
+    return { kind: "already-handled", status: gate.status };
+  }
+
+  // Prepare: nothing has been sent, so a failure here may be retried.
+  let plan: Plan;
+  try {
+    assertRetryPolicy(deps.policy);
+    plan = await planCommentPush(event, stores, deps.tasks);
+    if (plan.kind === "direct") {
+      await stores.deliveries.sendStarting(event.id, {
+        recipients: plan.recipients,
+        tokens: plan.devices.length,
+      });
+    } else if (plan.kind === "tasks") {
+      await stores.deliveries.tasksPlanned(event.id, {
+        recipients: plan.recipients,
+        audience: plan.audience,
+        slices: plan.slices.length,
+      });
+    }
+  } catch (error) {
+    const willRetry = gate.attempt < stores.deliveries.maxAttempts;
+    log.commentPushAborted({ ...ids, attempt: gate.attempt, willRetry, error });
+    try {
+      await stores.deliveries.abandon(event.id, errorText(error));
+    } catch (recordError) {
+      // The delivery stays `sending`, so a retry would be refused: say so, and do not ask for one.
+      log.commentPushFinishFailed({ eventId: event.id, error: recordError });
+      return { kind: "aborted", willRetry: false, error: errorText(error) };
+    }
+    if (willRetry) throw error;
+    return { kind: "aborted", willRetry: false, error: errorText(error) };
+  }
+
+  if (plan.kind === "skip") {
+    log.commentPushSkipped({ ...ids, reason: plan.skip });
+    await stores.deliveries.finish(event.id, {
+      status: plan.status,
+      counts: NO_COUNTS,
+      ...(plan.status === "failed" ? { error: plan.skip } : {}),
+    });
+    return { kind: "skipped", reason: plan.skip };
+  }
+
+  // From here on the event is never run again.
+  if (plan.kind === "tasks") return enqueueSlices(event.id, plan, deps, Math.round(deps.now() - started));
+
+  const prepareMs = Math.round(deps.now() - started);
+  const counts: DeliveryCounts = { ...NO_COUNTS, recipients: plan.recipients, tokens: plan.devices.length };
+  try {
+    const outcome = await sendCommentPush(event.id, plan.content, plan.devices, {
+      ...deps,
+      devices: stores.devices,
+    });
+    const sendMs = Math.round(deps.now() - started) - prepareMs;
+    Object.assign(counts, outcome.counts);
+    await stores.deliveries.finish(event.id, { status: outcome.status, counts, error: outcome.error });
+    log.commentPushDelivered({
+      ...ids,
+      status: outcome.status,
+      ...counts,
+      massRejectionGuardTripped: outcome.massRejectionGuardTripped,
+      durationMs: Math.round(deps.now() - started),
+      prepareMs,
+      sendMs,
+    });
+    return {
+      kind: "delivered",
+      status: outcome.status,
+      counts,
+      massRejectionGuardTripped: outcome.massRejectionGuardTripped,
+    };
+  } catch (error) {
+    // Messages may have gone out: record the failure if we can, and never ask for a retry.
+    log.commentPushFinishFailed({ eventId: event.id, error });
+    await stores.deliveries
+      .finish(event.id, { status: "failed", counts, error: errorText(error) })
+      .catch((recordError: unknown) =>
+        log.commentPushFinishFailed({ eventId: event.id, error: recordError }),
+      );
+    return {
+      kind: "delivered",
+      status: "failed",
+      counts,
+      massRejectionGuardTripped: false,
+    };
+  }
+}

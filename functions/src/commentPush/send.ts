@@ -1,0 +1,116 @@
+/**
+ * The one send path, of a direct delivery and of every slice (docs/delivery.md, "Send" and "Learn"):
+ * compose, deliver (classification, retries, the mass-rejection guard), mark rejected tokens, decide.
+ */
+import { errorText } from "../shared/errorText";
+import type { ActiveDevice } from "../devices/deviceDoc";
+import type { DeviceStore } from "../devices/deviceStore";
+import { log } from "../log";
+import { composeCommentPush } from "./domain/compose";
+import { deliverMessages, type DeliveryReport } from "./domain/deliver";
+import type { SendClock } from "./deps";
+import type { CommentContent } from "./sliceTask";
+import type { SliceCounts } from "./store/deliveryDocs";
+
+/** What `sendCommentPush` needs: the sender and its clock, and the store that marks rejected tokens. */
+export type SendDeps = SendClock & { devices: Pick<DeviceStore, "markRejected"> };
+
+/** How one send of composed messages went (a direct delivery, or one slice). */
+export type SendOutcome = {
+  status: "done" | "failed";
+  counts: SliceCounts;
+  massRejectionGuardTripped: boolean;
+  /** Why it failed, for the delivery's (or slice's) `error`. */
+  error?: string | undefined;
+};
+
+/**
+ * Compose one message per device, send them
+ * (`deliverMessages`: classification, retries, the mass-rejection guard), mark the tokens FCM rejected, and
+ * decide the status: `done` when every message was accepted or its token rejected, `failed` when any
+ * message failed or the guard tripped. An error while marking rejected tokens fails the send (its counts
+ * kept) rather than throwing: the messages are out by then.
+ */
+export async function sendCommentPush(
+  eventId: string,
+  content: CommentContent,
+  devices: readonly ActiveDevice[],
+  deps: SendDeps,
+): Promise<SendOutcome> {
+  const messages = devices.map((device) => ({
+    deviceId: device.deviceId,
+    message: composeCommentPush({
+      device: { token: device.token, locale: device.locale, platform: device.platform },
+      commenterName: content.commenterName,
+      relation: device.uid === content.postAuthorId ? "author" : "subscriber",
+      postId: content.postId,
+      commentId: content.commentId,
+      authorId: content.authorId,
+      text: content.text,
+    }),
+  }));
+  const report = await deliverMessages({
+    messages,
+    sender: deps.sender,
+    sleep: deps.sleep,
+    random: deps.random,
+    now: deps.now,
+    policy: deps.policy,
+  });
+  const counts: SliceCounts = {
+    tokens: messages.length,
+    sent: report.sent,
+    failed: report.failed,
+    rejected: report.rejected.length,
+    retries: report.retries,
+  };
+  if (report.massRejectionGuardTripped) {
+    log.massRejectionGuardTripped({
+      eventId,
+      tokens: counts.tokens,
+      guarded: report.failures["mismatch-guarded"]?.count ?? 0,
+    });
+  }
+  if (report.failed > 0) log.commentPushSendFailures({ eventId, failures: report.failures });
+  const status = report.massRejectionGuardTripped || report.failed > 0 ? "failed" : "done";
+  const outcome: SendOutcome = {
+    status,
+    counts,
+    massRejectionGuardTripped: report.massRejectionGuardTripped,
+    ...(status === "failed" ? { error: failureSummary(report) } : {}),
+  };
+  try {
+    await markRejected(eventId, report, devices, deps.devices);
+  } catch (error) {
+    log.commentPushFinishFailed({ eventId, error });
+    return { ...outcome, status: "failed", error: errorText(error) };
+  }
+  return outcome;
+}
+
+/** Marks the tokens FCM refused for good, each only if the device is unchanged since it was read. */
+async function markRejected(
+  eventId: string,
+  report: DeliveryReport,
+  read: readonly ActiveDevice[],
+  devices: SendDeps["devices"],
+): Promise<void> {
+  if (report.rejected.length === 0) return;
+  const readAt = new Map(read.map((device) => [device.deviceId, device.updateTime]));
+  const result = await devices.markRejected(
+    report.rejected.map(({ deviceId, code }) => ({ deviceId, code, updateTime: readAt.get(deviceId) })),
+  );
+  const byCode: Record<string, number> = {};
+  for (const { code } of report.rejected) byCode[code] = (byCode[code] ?? 0) + 1;
+  log.devicesMarkedRejected({ eventId, ...result, byCode });
+  if (result.failed > 0) log.devicesMarkFailed({ eventId, failed: result.failed, samples: result.failures });
+}
+
+/** One line for the delivery's `error`: why it failed, by reason. */
+function failureSummary(report: DeliveryReport): string {
+  const reasons = Object.entries(report.failures).map(([reason, entry]) => `${reason} ×${entry?.count ?? 0}`);
+  const guard = report.massRejectionGuardTripped
+    ? "mass-rejection guard tripped (most answers mismatched-credential): no token marked; "
+    : "";
+  return `${guard}${report.failed} of ${report.failed + report.sent + report.rejected.length} messages failed: ${reasons.join(", ")}`;
+}

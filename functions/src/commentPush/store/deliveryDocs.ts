@@ -1,0 +1,115 @@
+/**
+ * The documents of the comment-push pipeline (docs/api.md `pushDeliveries`; the gate rules in
+ * docs/delivery.md): `pushDeliveries/{eventId}` and its `slices/{index}`, their schemas and converters.
+ */
+import { z } from "zod";
+import { FieldValue, Timestamp } from "firebase-admin/firestore";
+import { converterOf } from "../../shared/converter";
+import { gateStatuses } from "../domain/gate";
+
+const timestamp = z.instanceof(Timestamp);
+const count = z.number().int().min(0);
+
+/** What a delivery counted. */
+export const deliveryCounts = z.object({
+  recipients: count,
+  tokens: count,
+  sent: count,
+  failed: count,
+  rejected: count,
+  retries: count,
+});
+export type DeliveryCounts = z.infer<typeof deliveryCounts>;
+
+/** What one slice counted: the delivery's counts but `recipients` (the delivery knows those). */
+export const sliceCounts = deliveryCounts.omit({ recipients: true });
+export type SliceCounts = z.infer<typeof sliceCounts>;
+
+/** The fields every gate doc has (docs/delivery.md). */
+const gateFields = {
+  status: z.enum(gateStatuses),
+  error: z.string().optional(),
+  createdAt: timestamp,
+  finishedAt: timestamp.optional(),
+};
+
+/**
+ * `pushDeliveries/{eventId}`: beyond the public fields, `attempts` (runs past the gate), `sendStarted`
+ * (whether any message may have gone out) and `error`. Through tasks (`fanOut: "tasks"`) also `audience`
+ * (devices counted when planned), `slices`, `slicesDone` and `slicesFailed`; its counts are its slices' sums.
+ */
+export const deliveryDoc = deliveryCounts.partial().extend({
+  ...gateFields,
+  postId: z.string(),
+  commentId: z.string(),
+  attempts: count.optional(),
+  sendStarted: z.boolean().optional(),
+  fanOut: z.enum(["direct", "tasks"]).optional(),
+  audience: count.optional(),
+  slices: count.optional(),
+  slicesDone: count.optional(),
+  slicesFailed: count.optional(),
+});
+export type DeliveryDoc = z.infer<typeof deliveryDoc>;
+
+/**
+ * `pushDeliveries/{eventId}/slices/{index}`: one slice's gate and what it counted. `planned` is the devices
+ * the slice was planned with (an upper bound), `uids` how many recipients it carries.
+ */
+export const sliceDoc = sliceCounts.partial().extend({
+  ...gateFields,
+  index: count,
+  attempts: count,
+  sendStarted: z.boolean(),
+  planned: count,
+  uids: count,
+});
+export type SliceDoc = z.infer<typeof sliceDoc>;
+
+export const deliveryConverter = converterOf(deliveryDoc);
+export const sliceConverter = converterOf(sliceDoc);
+
+export const PUSH_DELIVERIES = "pushDeliveries";
+export const SLICES = "slices";
+
+/** A slice as the trigger planned it. */
+export type PlannedSlice = { index: number; uids: readonly string[]; devices: number };
+
+/** How a delivery through tasks ended, when the slice that finished it was the last one. */
+export type TasksFinished = {
+  status: "done" | "failed";
+  counts: DeliveryCounts;
+  slices: number;
+  slicesFailed: number;
+};
+
+/** What a finished run writes: its status, counts and why it failed. */
+export type Finished<Counts> = { status: "done" | "failed"; counts: Counts; error?: string | undefined };
+
+/** The fields that end a gate doc. */
+export function finishedFields<Counts extends object>(outcome: Finished<Counts>) {
+  return {
+    ...outcome.counts,
+    status: outcome.status,
+    ...(outcome.error === undefined ? {} : { error: outcome.error }),
+    finishedAt: FieldValue.serverTimestamp(),
+  };
+}
+
+/** The fields that end a run which failed before sending anything (`sendStarted` stays false). */
+export function abandonedFields(error: string) {
+  return { status: "failed" as const, error, finishedAt: FieldValue.serverTimestamp() };
+}
+
+/** What a finished slice adds to its delivery. */
+export function sliceIncrements(status: "done" | "failed", counts: SliceCounts) {
+  return {
+    tokens: FieldValue.increment(counts.tokens),
+    sent: FieldValue.increment(counts.sent),
+    failed: FieldValue.increment(counts.failed),
+    rejected: FieldValue.increment(counts.rejected),
+    retries: FieldValue.increment(counts.retries),
+    slicesDone: FieldValue.increment(1),
+    slicesFailed: FieldValue.increment(status === "failed" ? 1 : 0),
+  };
+}

@@ -1,0 +1,37 @@
+// The comment-push trigger: every new `posts/{postId}/comments/{commentId}` fanned out to the post's author
+// and subscribers (docs/api.md), exactly once (docs/delivery.md); large audiences through sendCommentPushSlice.
+import { pushRetryPolicy, pushTasksThreshold } from "../params";
+import { onDocumentCreated } from "firebase-functions/v2/firestore";
+import { commentPushDeps, commentSliceQueue } from "../commentPush/defaults";
+import type { CommentCreatedEvent, CommentPushDeps } from "../commentPush/deps";
+import type { CommentPushOutcome } from "../commentPush/direct";
+
+/** Handles one comment-created event; `deps` replaces any collaborator (tests), the rest are the real ones. */
+export async function handleCommentCreated(
+  event: CommentCreatedEvent,
+  deps: Partial<CommentPushDeps> = {},
+): Promise<CommentPushOutcome> {
+  const [{ fanOutComment }, full] = await Promise.all([
+    import("../commentPush/direct"),
+    commentPushDeps({
+      ...deps,
+      policy: deps.policy ?? pushRetryPolicy(),
+      tasks: deps.tasks ?? { threshold: pushTasksThreshold(), queue: commentSliceQueue() },
+    }),
+  ]);
+  return fanOutComment(event, full);
+}
+
+export const onCommentCreated = onDocumentCreated(
+  {
+    document: "posts/{postId}/comments/{commentId}",
+    // Safe with the pushDeliveries gate: only runs that sent nothing are run again (docs/delivery.md).
+    retry: true,
+    // The most an event function may run. Direct sends (≤ 500 per sendEach, 2 in flight) plus the retry
+    // budget fit well inside it; the rest is for reading and planning the largest audiences.
+    timeoutSeconds: 540,
+  },
+  async (event) => {
+    await handleCommentCreated(event);
+  },
+);

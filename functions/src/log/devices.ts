@@ -1,0 +1,22 @@
+import { logger } from "firebase-functions";
+import { errorText } from "../shared/errorText";
+
+/** Log events of the device callables. */
+export const deviceLog = {
+  deviceRegistered(fields: {
+    uid: string;
+    deviceId: string;
+    tokenTail: string;
+    created: boolean;
+    evicted: string[];
+  }) {
+    logger.info("device registered", fields);
+  },
+  deviceUnregistered(fields: { uid: string; deviceId: string; removed: boolean }) {
+    logger.info("device unregistered", fields);
+  },
+  callableFailed(fields: { callable: string; uid: string | null; error: unknown }) {
+    const { error, ...rest } = fields;
+    logger.error("callable failed", { ...rest, error: errorText(error, { stack: true }) });
+  },
+};

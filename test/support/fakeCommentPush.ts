@@ -1,0 +1,206 @@
+// In-memory stand-ins for the comment-push pipeline's stores and FCM sender, for unit tests. The gate
+// stores decide with the production rule (`decideGate`), so no fake restates it.
+import { Timestamp } from "firebase-admin/firestore";
+import type {
+  CommentCreatedEvent,
+  CommentPushDeps,
+  CommentPushStores,
+} from "../../functions/src/commentPush/deps";
+import type { CommentPush } from "../../functions/src/commentPush/domain/compose";
+import type { SendAnswer } from "../../functions/src/commentPush/domain/deliver";
+import { beginResultOf, decideGate, type GateStatus } from "../../functions/src/commentPush/domain/gate";
+import { defaultRetryPolicy } from "../../functions/src/commentPush/domain/retryPolicy";
+import type { Subscriber } from "../../functions/src/commentPush/domain/recipients";
+import type { DeliveryCounts, SliceCounts } from "../../functions/src/commentPush/store/deliveryDocs";
+import type { ActiveDevice } from "../../functions/src/devices/deviceDoc";
+import type { Rejection } from "../../functions/src/devices/deviceStore";
+
+/** What a fake gate doc holds. */
+export type FakeGateDoc<Counts> = {
+  status: GateStatus;
+  attempts: number;
+  sendStarted: boolean;
+  counts?: Counts;
+  error?: string;
+};
+
+/** Gate docs by key, taken with the production rule. */
+class FakeGates<Key, Counts> {
+  readonly docs = new Map<Key, FakeGateDoc<Counts>>();
+  constructor(readonly maxAttempts: number) {}
+
+  begin(key: Key) {
+    const doc = this.docs.get(key);
+    const decision = decideGate(doc, this);
+    if (decision.kind === "create")
+      this.docs.set(key, { status: "sending", attempts: 1, sendStarted: false });
+    if (decision.kind === "take-over" && doc)
+      Object.assign(doc, { status: "sending", attempts: decision.attempt });
+    return Promise.resolve(beginResultOf(decision));
+  }
+
+  update(key: Key, fields: Partial<FakeGateDoc<Counts>>) {
+    const doc = this.docs.get(key);
+    if (doc) Object.assign(doc, fields);
+    return Promise.resolve();
+  }
+}
+
+/** A fake `pushDeliveries` store; `planned` is what `tasksPlanned` recorded. */
+export function fakeDeliveryStore(maxAttempts = 3) {
+  const gates = new FakeGates<string, DeliveryCounts>(maxAttempts);
+  const planned: { recipients?: number; audience?: number; slices?: number } = {};
+  const store: CommentPushStores["deliveries"] = {
+    maxAttempts,
+    begin: (eventId) => gates.begin(eventId),
+    sendStarting: (eventId) => gates.update(eventId, { sendStarted: true }),
+    finish: (eventId, { status, counts, error }) => gates.update(eventId, { status, counts, error }),
+    abandon: (eventId, error) => gates.update(eventId, { status: "failed", error }),
+    tasksPlanned: (eventId, plan) => {
+      Object.assign(planned, plan);
+      return gates.update(eventId, { sendStarted: true });
+    },
+  };
+  return { store, docs: gates.docs, planned };
+}
+
+/** A fake store of slices, by index (one delivery). */
+export function fakeSliceStore(maxAttempts = 3) {
+  const gates = new FakeGates<number, SliceCounts>(maxAttempts);
+  const store: CommentPushStores["slices"] = {
+    maxAttempts,
+    begin: (_eventId, slice) => gates.begin(slice.index),
+    sendStarting: (_eventId, index) => gates.update(index, { sendStarted: true }),
+    abandon: (_eventId, index, error) => gates.update(index, { status: "failed", error }),
+    finish: async (_eventId, index, { status, counts, error }) => {
+      await gates.update(index, { status, counts, error });
+      return undefined;
+    },
+    notEnqueued: (_eventId, slice, error) => {
+      if (gates.docs.has(slice.index)) return Promise.resolve({ counted: false });
+      gates.docs.set(slice.index, { status: "failed", attempts: 0, sendStarted: false, error });
+      return Promise.resolve({ counted: true });
+    },
+  };
+  return { store, docs: gates.docs };
+}
+
+export type FakeWorldOptions = {
+  devices: ActiveDevice[];
+  /** The post's subscribers; its author is "author". */
+  subscribers: Subscriber[];
+  /** Reads of the post that fail (UNAVAILABLE) before one succeeds. */
+  failPostReads?: number;
+  failMarking?: boolean;
+  maxAttempts?: number;
+};
+
+/** Every store of the pipeline in memory, with counters of the reads the tests look at. */
+export function fakeCommentPushStores(options: FakeWorldOptions) {
+  const { devices } = options;
+  const calls = {
+    counted: 0,
+    devicesRead: 0,
+    deviceReadFailures: 0,
+    postReadFailures: options.failPostReads ?? 0,
+  };
+  const marked: Rejection[] = [];
+  const deliveries = fakeDeliveryStore(options.maxAttempts);
+  const slices = fakeSliceStore(options.maxAttempts);
+  const stores: CommentPushStores = {
+    posts: {
+      parseComment: (data) => data as { authorId: string; text: string; createdAt: Timestamp },
+      post: () => {
+        if (calls.postReadFailures-- > 0) return Promise.reject(new Error("UNAVAILABLE"));
+        return Promise.resolve({ authorId: "author", title: "t", createdAt: Timestamp.fromMillis(0) });
+      },
+      subscribe: () => Promise.resolve(true),
+      subscribersOf: () => Promise.resolve(options.subscribers),
+    },
+    users: {
+      displayNameOf: () => Promise.resolve("Mina"),
+      commentOptOutsAmong: () => Promise.resolve(new Set<string>()),
+    },
+    devices: {
+      maxDevicesPerUser: 10,
+      deviceCountsOf: (uids) => {
+        calls.counted++;
+        const groups = [];
+        for (let i = 0; i < uids.length; i += 30) {
+          const group = uids.slice(i, i + 30);
+          groups.push({ uids: group, devices: devices.filter((d) => group.includes(d.uid)).length });
+        }
+        return Promise.resolve(groups);
+      },
+      activeDevicesOf: (uids) => {
+        calls.devicesRead++;
+        if (calls.deviceReadFailures > 0) return Promise.reject(new Error("UNAVAILABLE"));
+        return Promise.resolve(devices.filter((d) => uids.includes(d.uid)));
+      },
+      markRejected: (rejections) => {
+        if (options.failMarking) return Promise.reject(new Error("DEADLINE_EXCEEDED"));
+        marked.push(...rejections);
+        return Promise.resolve({ marked: rejections.length, skipped: 0, failed: 0, failures: [] });
+      },
+    },
+    deliveries: deliveries.store,
+    slices: slices.store,
+  };
+  return {
+    stores,
+    calls,
+    marked,
+    deliveries: deliveries.docs,
+    planned: deliveries.planned,
+    slices: slices.docs,
+  };
+}
+
+/** A device of `uid` with the given index, as the fan-out reads it. */
+export function fakeDevice(uid: string, id: string, locale: string | null = null): ActiveDevice {
+  return {
+    deviceId: `device-${id}`,
+    uid,
+    token: `token-${id}`,
+    platform: "android",
+    locale,
+    updateTime: Timestamp.fromMillis(1),
+  };
+}
+
+/** A sender that answers each message by its token: `answer(token, call)`; records every token sent. */
+export function scriptedSender(
+  answer: (token: string, call: number) => SendAnswer = () => ({ success: true }),
+) {
+  const sent: string[] = [];
+  let calls = 0;
+  return {
+    sent,
+    sendEach(messages: CommentPush[]) {
+      calls++;
+      sent.push(...messages.map((m) => m.token));
+      return Promise.resolve({ responses: messages.map((m) => answer(m.token, calls)) });
+    },
+  };
+}
+
+/** A comment-created event by "commenter" on post-1. */
+export function commentEvent(text = "Hi"): CommentCreatedEvent {
+  return {
+    id: "event-1",
+    params: { postId: "post-1", commentId: "comment-1" },
+    data: { data: () => ({ authorId: "commenter", text, createdAt: Timestamp.fromMillis(0) }) },
+  };
+}
+
+/** Instant retries and a fixed clock. */
+export function fastDeps(stores: CommentPushStores, sender = scriptedSender()): CommentPushDeps {
+  return {
+    stores,
+    sender,
+    policy: { ...defaultRetryPolicy, baseDelayMs: 0 },
+    sleep: () => Promise.resolve(),
+    random: () => 0.5,
+    now: () => 0,
+  };
+}

@@ -1,0 +1,77 @@
+// The options each function deploys with (what firebase-tools reads from `__endpoint`): the shared region
+// and memory from functions/src/params.ts, and each function's own.
+import * as deployed from "../../functions/src/index";
+
+type Endpoint = {
+  region?: string[];
+  availableMemoryMb?: number;
+  timeoutSeconds?: number | null;
+  maxInstances?: number | null;
+  eventTrigger?: { retry?: boolean; eventFilterPathPatterns?: { document?: string } };
+  taskQueueTrigger?: { retryConfig?: { maxAttempts?: number }; rateLimits?: Record<string, unknown> };
+  scheduleTrigger?: { schedule?: string; timeZone?: string };
+  callableTrigger?: object;
+};
+
+const endpointOf = (fn: unknown): Endpoint => (fn as { __endpoint: Endpoint }).__endpoint;
+
+describe("the deployed functions' options", () => {
+  it("puts every function in us-central1", () => {
+    expect(Object.keys(deployed).sort()).toEqual([
+      "onCommentCreated",
+      "pruneDevices",
+      "registerDevice",
+      "sendCommentPushSlice",
+      "unregisterDevice",
+    ]);
+    for (const fn of Object.values(deployed)) expect(endpointOf(fn).region).toEqual(["us-central1"]);
+  });
+
+  it("gives the pipeline and the prune 512MiB, the callables the SDK's default", () => {
+    expect(endpointOf(deployed.onCommentCreated).availableMemoryMb).toBe(512);
+    expect(endpointOf(deployed.sendCommentPushSlice).availableMemoryMb).toBe(512);
+    expect(endpointOf(deployed.pruneDevices).availableMemoryMb).toBe(512);
+    expect(endpointOf(deployed.registerDevice)).toMatchObject({
+      availableMemoryMb: 256,
+      callableTrigger: {},
+    });
+    expect(endpointOf(deployed.unregisterDevice)).toMatchObject({
+      availableMemoryMb: 256,
+      callableTrigger: {},
+    });
+  });
+
+  it("retries the trigger (the gate makes it safe) within the longest event timeout", () => {
+    expect(endpointOf(deployed.onCommentCreated)).toMatchObject({
+      timeoutSeconds: 540,
+      eventTrigger: {
+        retry: true,
+        eventFilterPathPatterns: { document: "posts/{postId}/comments/{commentId}" },
+      },
+    });
+  });
+
+  it("rate-limits the slice tasks with params, and bounds their retries", () => {
+    expect(endpointOf(deployed.sendCommentPushSlice)).toMatchObject({
+      timeoutSeconds: 300,
+      taskQueueTrigger: {
+        retryConfig: { maxAttempts: 8 },
+      },
+    });
+    const { rateLimits = {} } = endpointOf(deployed.sendCommentPushSlice).taskQueueTrigger ?? {};
+    expect(
+      Object.fromEntries(Object.entries(rateLimits).map(([key, value]) => [key, String(value)])),
+    ).toEqual({
+      maxDispatchesPerSecond: "params.PUSH_TASKS_MAX_DISPATCHES_PER_SECOND",
+      maxConcurrentDispatches: "params.PUSH_TASKS_MAX_CONCURRENT_DISPATCHES",
+    });
+  });
+
+  it("prunes daily, one run at a time, for up to 30 minutes", () => {
+    expect(endpointOf(deployed.pruneDevices)).toMatchObject({
+      timeoutSeconds: 1800,
+      maxInstances: 1,
+      scheduleTrigger: { schedule: "every day 03:00", timeZone: "Etc/UTC" },
+    });
+  });
+});
