@@ -110,6 +110,50 @@ function readiness(firebase, emulatorLog, toConsole) {
   });
 }
 
+/**
+ * Starts the FCM emulator, then firebase-tools' emulators, into `run` (so that they are stopped whatever
+ * happens next). Resolves with null once every emulator is ready, or with firebase-tools' exit code if it
+ * stopped before. `live`: their output on the terminal too (start mode).
+ */
+async function startEmulators(run, env, emulatorLog, live) {
+  if (!live) log(`the emulators' and functions' logs go to ${shownLogPath()}`);
+  run.fcm = await startFcmEmulator(env, live ? null : emulatorLog);
+  const firebaseBin = path.join(ROOT, "node_modules/firebase-tools/lib/bin/firebase.js");
+  const args = [firebaseBin, "emulators:start", "--project", PROJECT_ID, "--only", EMULATORS.join(",")];
+  run.firebase = spawnGroup(process.execPath, args, env, ["inherit", "pipe", live ? "inherit" : "pipe"]);
+  run.descendants = watchDescendants(run.firebase.pid);
+  if (!live) emulatorLog.copy(run.firebase.stderr, { toConsole: false });
+  if (await readiness(run.firebase, emulatorLog, live)) return null;
+
+  const { code } = await exited(run.firebase);
+  if (!live) {
+    log(`the emulators stopped before they were ready (exit ${code}); the end of ${shownLogPath()}:`);
+    logTail(40).forEach((line) => process.stderr.write(`  ${line}\n`));
+  }
+  return code || 1;
+}
+
+/** `exec`: runs `command` against the running emulators; resolves with its exit status. */
+async function runCommand(run, command, env) {
+  const commandEnv = { ...env, ...(await emulatorEnvironment()), EMULATORS_LOG };
+  log(`running: ${command}`);
+  const child = spawnGroup("/bin/sh", ["-c", command], commandEnv);
+  run.started.push(child);
+  const ended = await Promise.race([
+    exited(child).then((result) => ({ who: "command", ...result })),
+    exited(run.firebase).then((result) => ({ who: "emulators", ...result })),
+  ]);
+  if (ended.who === "emulators") {
+    log(`the emulators stopped while the command ran (exit ${ended.code}); their log: ${shownLogPath()}`);
+    return 1;
+  }
+  const code = ended.code ?? 1;
+  if (code !== 0) {
+    log(`the command exited with code ${code}; the emulators' and functions' logs: ${shownLogPath()}`);
+  }
+  return code;
+}
+
 function usage() {
   return 'usage: node emulators/run.mjs start | exec "<command>"';
 }
@@ -118,6 +162,7 @@ async function main() {
   const [mode, ...rest] = process.argv.slice(2);
   const command = rest.join(" ").trim();
   if (mode !== "start" && !(mode === "exec" && command)) throw new HarnessError(usage());
+  const live = mode === "start";
 
   mkdirSync(SCRATCH, { recursive: true });
   const releaseLock = await acquireRunLock();
@@ -132,19 +177,15 @@ async function main() {
     // Without it the Admin SDK probes the GCE metadata server for credentials and project id.
     METADATA_SERVER_DETECTION: "none",
   };
-  const emulatorEnv = { ...env, ...plan.env };
   const emulatorLog = openEmulatorLog();
   process.on("exit", () => emulatorLog.close());
 
-  let fcm = null;
-  let firebase = null;
-  let descendants = null;
-  /** The command of `exec`, or the dev servers of `start`. */
-  const started = [];
+  /** Everything this run started: `started` is the command of `exec`, or the dev servers of `start`. */
+  const run = { fcm: null, firebase: null, descendants: null, started: [] };
   let stopping = null;
   const stopAll = () =>
-    (stopping ??= Promise.all([...started, firebase, fcm].map(stopGroup)).then(() =>
-      descendants?.killLeftovers(),
+    (stopping ??= Promise.all([...run.started, run.firebase, run.fcm].map(stopGroup)).then(() =>
+      run.descendants?.killLeftovers(),
     ));
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
     process.on(signal, () => {
@@ -154,50 +195,11 @@ async function main() {
   }
 
   try {
-    const live = mode === "start";
-    if (!live) log(`the emulators' and functions' logs go to ${shownLogPath()}`);
-    fcm = await startFcmEmulator(emulatorEnv, live ? null : emulatorLog);
-    const firebaseBin = path.join(ROOT, "node_modules/firebase-tools/lib/bin/firebase.js");
-    const args = [firebaseBin, "emulators:start", "--project", PROJECT_ID, "--only", EMULATORS.join(",")];
-    firebase = spawnGroup(process.execPath, args, emulatorEnv, [
-      "inherit",
-      "pipe",
-      live ? "inherit" : "pipe",
-    ]);
-    descendants = watchDescendants(firebase.pid);
-    if (!live) emulatorLog.copy(firebase.stderr, { toConsole: false });
-
-    if (!(await readiness(firebase, emulatorLog, live))) {
-      const { code } = await exited(firebase);
-      if (!live) {
-        log(`the emulators stopped before they were ready (exit ${code}); the end of ${shownLogPath()}:`);
-        logTail(40).forEach((line) => process.stderr.write(`  ${line}\n`));
-      }
-      return code || 1;
-    }
-
-    if (live) {
-      whenReady(env, started);
-      return (await exited(firebase)).code ?? 1;
-    }
-
-    const commandEnv = { ...env, ...(await emulatorEnvironment()), EMULATORS_LOG };
-    log(`running: ${command}`);
-    const child = spawnGroup("/bin/sh", ["-c", command], commandEnv);
-    started.push(child);
-    const ended = await Promise.race([
-      exited(child).then((result) => ({ who: "command", ...result })),
-      exited(firebase).then((result) => ({ who: "emulators", ...result })),
-    ]);
-    if (ended.who === "emulators") {
-      log(`the emulators stopped while the command ran (exit ${ended.code}); their log: ${shownLogPath()}`);
-      return 1;
-    }
-    const code = ended.code ?? 1;
-    if (code !== 0) {
-      log(`the command exited with code ${code}; the emulators' and functions' logs: ${shownLogPath()}`);
-    }
-    return code;
+    const notReady = await startEmulators(run, { ...env, ...plan.env }, emulatorLog, live);
+    if (notReady !== null) return notReady;
+    if (!live) return await runCommand(run, command, env);
+    whenReady(env, run.started);
+    return (await exited(run.firebase)).code ?? 1;
   } finally {
     await stopAll();
   }
