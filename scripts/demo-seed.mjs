@@ -5,7 +5,6 @@
 // It writes with the Admin SDK, as the server would, and is idempotent: run again against running emulators
 // (`node scripts/demo-seed.mjs`), it resets the demo world to this state instead of failing.
 // Reads FIRESTORE_EMULATOR_HOST, FIREBASE_AUTH_EMULATOR_HOST and GCLOUD_PROJECT (defaults: npm start's).
-import { createHash } from "node:crypto";
 import {
   DEMO_FOLLOWER,
   DEMO_PASSWORD,
@@ -15,13 +14,11 @@ import {
   PROJECT_ID,
   emulatorsDown,
 } from "./demo-world.mjs";
+import { deviceIdOf } from "./deviceId.mjs";
 
 // The Admin SDK talks to the emulators only when these are set (before it loads): never to a real project.
 process.env.FIRESTORE_EMULATOR_HOST = HOSTS.firestore;
 process.env.FIREBASE_AUTH_EMULATOR_HOST = HOSTS.auth;
-
-/** `devices/{deviceId}`: deviceId is the lowercase hex SHA-256 of the token (CONTRACT "registerDevice"). */
-const deviceIdOf = (token) => createHash("sha256").update(token, "utf8").digest("hex");
 
 async function seed() {
   const { initializeApp, deleteApp } = await import("firebase-admin/app");

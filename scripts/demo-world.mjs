@@ -9,7 +9,7 @@ process.env.METADATA_SERVER_DETECTION ||= "none";
 export const PROJECT_ID = process.env.GCLOUD_PROJECT || "demo-push";
 export const REGION = "us-central1";
 
-/** Where `npm start` runs each emulator (firebase.json, CONTRACT.md); the harness's env vars win. */
+/** Where `npm start` runs each emulator (firebase.json, docs/emulators.md); the harness's env vars win. */
 export const HOSTS = {
   auth: process.env.FIREBASE_AUTH_EMULATOR_HOST || "127.0.0.1:9099",
   firestore: process.env.FIRESTORE_EMULATOR_HOST || "127.0.0.1:8080",

@@ -19,6 +19,8 @@ import {
   REGION,
   emulatorsDown,
 } from "./demo-world.mjs";
+import { deviceIdOf } from "./deviceId.mjs";
+import { cell, tokenTail, widthOf } from "./terminalTable.mjs";
 
 // The Admin SDK reads the Firestore emulator only when this is set before it loads.
 process.env.FIRESTORE_EMULATOR_HOST = HOSTS.firestore;
@@ -35,35 +37,10 @@ class DemoStop extends Error {}
 
 const say = (line) => console.log(line);
 const indent = (line) => console.log(`     ${line}`);
-const tail = (token) => `…${token.slice(-6)}`;
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// --- A terminal table that stays aligned with Korean in it ----------------------------------------------
-
-/** Korean, CJK and emoji take two terminal columns. */
-const WIDE =
-  /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|\p{Extended_Pictographic}/u;
-const widthOf = (text) => [...text].reduce((sum, char) => sum + (WIDE.test(char) ? 2 : 1), 0);
-
-/** `text` cut (with "…") or padded to `width` columns. */
-function cell(text, width) {
-  let out = "";
-  let used = 0;
-  const chars = [...String(text).replace(/\s+/g, " ")];
-  for (const [index, char] of chars.entries()) {
-    const charWidth = WIDE.test(char) ? 2 : 1;
-    const room = index === chars.length - 1 ? width : width - 1;
-    if (used + charWidth > room) {
-      out += "…";
-      used += 1;
-      break;
-    }
-    out += char;
-    used += charWidth;
-  }
-  return out + " ".repeat(Math.max(0, width - used));
-}
+// --- A terminal table -----------------------------------------------------------------------------------
 
 /** Rows of strings as columns as wide as their widest cell, up to `maxWidths`. */
 function printTable(header, rows, maxWidths) {
@@ -158,8 +135,6 @@ async function openApp(user) {
 
 const { initializeApp: initializeAdminApp, deleteApp: deleteAdminApp } = await import("firebase-admin/app");
 const { getFirestore: getAdminFirestore } = await import("firebase-admin/firestore");
-const { createHash } = await import("node:crypto");
-const deviceIdOf = (token) => createHash("sha256").update(token, "utf8").digest("hex");
 
 const fcmLog = `http://${HOSTS.fcm}/emulator/v1/projects/${encodeURIComponent(PROJECT_ID)}/messages`;
 
@@ -208,7 +183,7 @@ function printPushes(pushes) {
     ["time (UTC)", "to", "title", "body"],
     pushes.map(({ receivedAt, message }) => [
       receivedAt.slice(11, 23),
-      tail(message.token ?? ""),
+      tokenTail(message.token ?? ""),
       message.notification?.title ?? "",
       message.notification?.body ?? "",
     ]),
@@ -222,7 +197,7 @@ function expectPushesTo(pushes, expected, what) {
   const want = [...expected].sort();
   if (got.length !== want.length || got.some((token, i) => token !== want[i])) {
     throw new DemoStop(
-      `${what}: expected pushes to ${want.map(tail).join(", ")}, got ${got.map(tail).join(", ") || "none"}.`,
+      `${what}: expected pushes to ${want.map(tokenTail).join(", ")}, got ${got.map(tokenTail).join(", ") || "none"}.`,
     );
   }
 }
@@ -258,7 +233,7 @@ async function demo(adminDb) {
       client.user.displayName,
       device.platform,
       device.locale,
-      tail(device.token),
+      tokenTail(device.token),
       `devices/${deviceId.slice(0, 8)}…`,
       note,
     ]);

@@ -1,6 +1,7 @@
 // `npm run fcm:messages`: the pushes the local FCM emulator received, as a table.
 // Reads FCM_EMULATOR_HOST (default 127.0.0.1:9599) and GCLOUD_PROJECT (default demo-push).
 // Tokens are shown by their last 6 characters only: whole tokens do not belong in terminals or logs.
+import { cell, tokenTail } from "./terminalTable.mjs";
 
 const host = process.env.FCM_EMULATOR_HOST || "127.0.0.1:9599";
 const project = process.env.GCLOUD_PROJECT || "demo-push";
@@ -8,7 +9,7 @@ const url = `http://${host}/emulator/v1/projects/${encodeURIComponent(project)}/
 
 /** Who the message went to, without revealing a token. */
 function recipient(message) {
-  if (typeof message.token === "string") return `…${message.token.slice(-6)}`;
+  if (typeof message.token === "string") return tokenTail(message.token);
   if (typeof message.topic === "string") return `topic:${message.topic}`;
   return "condition";
 }
@@ -17,28 +18,6 @@ function recipient(message) {
 function shown(message, field) {
   const alert = message.apns?.payload?.aps?.alert;
   return message.notification?.[field] ?? message.android?.notification?.[field] ?? alert?.[field] ?? "";
-}
-
-/** Korean, CJK and emoji take two terminal columns: pad by display width so the table stays aligned. */
-const WIDE =
-  /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|\p{Extended_Pictographic}/u;
-
-function cell(text, width) {
-  let out = "";
-  let used = 0;
-  const chars = [...String(text).replace(/\s+/g, " ")];
-  for (const [index, char] of chars.entries()) {
-    const charWidth = WIDE.test(char) ? 2 : 1;
-    const isLast = index === chars.length - 1;
-    if (used + charWidth > (isLast ? width : width - 1)) {
-      out += "…";
-      used += 1;
-      break;
-    }
-    out += char;
-    used += charWidth;
-  }
-  return out + " ".repeat(Math.max(0, width - used));
 }
 
 let answer;

@@ -3,7 +3,7 @@
 // ("devices pruned: N stale, N rejected, N skipped ...") appears in the emulators' output.
 //
 // A v2 schedule runs in the Functions emulator on a plain POST to its `-0` URL (Pub/Sub does not: see
-// EMULATORS.md). In production, force a run of the Cloud Scheduler job instead:
+// docs/emulators.md). In production, force a run of the Cloud Scheduler job instead:
 //   gcloud scheduler jobs run firebase-schedule-pruneDevices-us-central1 --location=us-central1
 //
 // Reads GCLOUD_PROJECT (default demo-push), FUNCTIONS_EMULATOR_HOST (default 127.0.0.1:5001) and

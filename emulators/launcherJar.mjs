@@ -1,5 +1,31 @@
-// Just enough of the zip format to write a jar holding a manifest: stored (uncompressed) entries,
-// so the harness needs no `jar` tool (a JRE alone has none).
+// The launcher jar: a jar holding only a manifest, because firebase-tools starts the Firestore emulator with
+// `java -jar <path>` and the Google Cloud CLI's emulator jar names no Main-Class. The manifest names that
+// class and puts the gcloud jar on the class path.
+//
+// Just enough of the zip format is written here to make that jar: stored (uncompressed) entries, so the
+// harness needs no `jar` tool (a JRE alone has none).
+import path from "node:path";
+import { SCRATCH, writeAtomically } from "./harness.mjs";
+
+/** Writes `.emulators/firestore-launcher.jar` for `targetJar` (when it changed) and returns its path. */
+export function writeLauncherJar(targetJar) {
+  const launcher = path.join(SCRATCH, "firestore-launcher.jar");
+  const classPath = new URL(`file://${targetJar}`).pathname;
+  const jar = storedZip([
+    {
+      name: "META-INF/MANIFEST.MF",
+      lines: [
+        "Manifest-Version: 1.0",
+        "Main-Class: com.google.cloud.datastore.emulator.firestore.CloudFirestore",
+        `Class-Path: ${classPath}`,
+        "Created-By: emulators/launcherJar.mjs",
+      ],
+    },
+  ]);
+  writeAtomically(launcher, jar);
+  return launcher;
+}
+
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
   for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -26,7 +52,7 @@ function manifestText(lines) {
 }
 
 /** A zip of `entries` ({ name, lines }: text files written as jar manifests), as bytes. */
-export function storedZip(entries) {
+function storedZip(entries) {
   const locals = [];
   const centrals = [];
   let offset = 0;

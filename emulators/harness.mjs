@@ -1,0 +1,30 @@
+// What every part of the emulator harness shares: where the checkout and its scratch directory are, how
+// the harness speaks (one `[emulators]` line on stderr), the error it stops with, and how it writes files
+// that another run may be reading at the same moment.
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/** Git-ignored: the launcher jar, the java-version shim, the run lock and the logs live here. */
+export const SCRATCH = path.join(ROOT, ".emulators");
+export const PROJECT_ID = "demo-push";
+
+/** A reason to stop that the user can act on: printed as one message, without a stack trace. */
+export class HarnessError extends Error {}
+
+export function log(line) {
+  process.stderr.write(`[emulators] ${line}\n`);
+}
+
+/**
+ * Writes `file` by renaming a finished temporary file over it, and only when its content changes: another
+ * run starting at the same moment may be executing the old one (a shim being rewritten fails with ETXTBSY).
+ */
+export function writeAtomically(file, content, mode = 0o644) {
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8");
+  if (existsSync(file) && readFileSync(file).equals(bytes)) return;
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, bytes, { mode });
+  renameSync(temporary, file);
+}
