@@ -8,6 +8,7 @@ import { onDocumentCreated } from "firebase-functions/v2/firestore";
 import type { CommentCreatedEvent, CommentFanOut, CommentPushOutcome } from "./deliveries/commentFanOut";
 import { defaultRetryPolicy, type RetryPolicy } from "./push/retryPolicy";
 import { commentPushStores, commentSliceQueue } from "./stores";
+import { PUSH_SERVICE_ACCOUNT } from "./access";
 
 const PUSH_RETRY_MAX_ATTEMPTS = defineInt("PUSH_RETRY_MAX_ATTEMPTS", {
   default: defaultRetryPolicy.maxAttempts,
@@ -96,6 +97,8 @@ export const onCommentCreated = onDocumentCreated(
     // collection for every uid of every `in` query).
     timeoutSeconds: 540,
     memory: "512MiB",
+    // It enqueues sendCommentPushSlice tasks: see access.ts and docs/deploy.md "IAM".
+    serviceAccount: PUSH_SERVICE_ACCOUNT,
   },
   async (event) => {
     await handleCommentCreated(event);

@@ -3,6 +3,7 @@ import { deviceStore } from "./stores";
 import { log } from "./log";
 import { tokenTail } from "./devices/deviceId";
 import { answering, parseRequest, requireUid } from "./callable";
+import { ENFORCE_APP_CHECK } from "./access";
 import { registerDeviceRequest } from "./devices/deviceSchemas";
 
 export type RegisterDeviceResponse = { deviceId: string };
@@ -20,4 +21,4 @@ export async function handleRegisterDevice(
   });
 }
 
-export const registerDevice = onCall(handleRegisterDevice);
+export const registerDevice = onCall({ enforceAppCheck: ENFORCE_APP_CHECK }, handleRegisterDevice);

@@ -9,6 +9,7 @@ import type { SliceFanOut, SliceOutcome } from "./deliveries/sliceFanOut";
 import { log } from "./log";
 import { retryPolicyFromParams } from "./onCommentCreated";
 import { commentPushStores } from "./stores";
+import { PUSH_SERVICE_ACCOUNT } from "./access";
 
 /**
  * Handles one task's payload. `deps` replaces any collaborator (tests pass stores on another Firestore, a
@@ -80,6 +81,9 @@ export const sendCommentPushSlice = onTaskDispatched(
     // One sendEach of 500 plus the retry budget (40 s by default) and firebase-admin's own 503 retries.
     timeoutSeconds: 300,
     memory: "512MiB",
+    // The identity the enqueuing trigger puts in each task's OIDC token must be allowed to invoke this
+    // function: see access.ts and docs/deploy.md "IAM".
+    serviceAccount: PUSH_SERVICE_ACCOUNT,
   },
   async (request) => {
     await handleCommentPushSlice(request.data);

@@ -3,6 +3,7 @@ import { deviceStore } from "./stores";
 import { log } from "./log";
 import { deviceIdOf } from "./devices/deviceId";
 import { answering, parseRequest, requireUid } from "./callable";
+import { ENFORCE_APP_CHECK } from "./access";
 import { unregisterDeviceRequest } from "./devices/deviceSchemas";
 
 export type UnregisterDeviceResponse = { removed: boolean };
@@ -20,4 +21,4 @@ export async function handleUnregisterDevice(
   });
 }
 
-export const unregisterDevice = onCall(handleUnregisterDevice);
+export const unregisterDevice = onCall({ enforceAppCheck: ENFORCE_APP_CHECK }, handleUnregisterDevice);
