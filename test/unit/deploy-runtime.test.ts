@@ -48,9 +48,11 @@ describe("deploy runtime", () => {
     expect({ runtime, status: entry!.status }).toEqual({ runtime, status: "GA" });
     const daysLeft = Math.floor((deprecation - now) / DAY_MS);
     // When this fails: pick the newest GA nodejs runtime in the table, see docs/deploy.md "Runtime".
-    expect({ runtime, deprecationDate: entry!.deprecationDate, enoughDaysLeft: daysLeft > WARNING_DAYS }).toEqual(
-      { runtime, deprecationDate: entry!.deprecationDate, enoughDaysLeft: true },
-    );
+    expect({
+      runtime,
+      deprecationDate: entry!.deprecationDate,
+      enoughDaysLeft: daysLeft > WARNING_DAYS,
+    }).toEqual({ runtime, deprecationDate: entry!.deprecationDate, enoughDaysLeft: true });
     expect(decommission).toBeGreaterThan(now + WARNING_DAYS * DAY_MS);
   });
 
@@ -64,7 +66,9 @@ describe("deploy runtime", () => {
     const warn = jest.spyOn(utils, "logLabeledWarning").mockImplementation(() => undefined);
     try {
       for (const days of [0, WARNING_DAYS]) {
-        expect(() => supported.guardVersionSupport(runtime, new Date(Date.now() + days * DAY_MS))).not.toThrow();
+        expect(() =>
+          supported.guardVersionSupport(runtime, new Date(Date.now() + days * DAY_MS)),
+        ).not.toThrow();
       }
       expect(warn.mock.calls).toEqual([]);
     } finally {
