@@ -84,7 +84,12 @@ export function deriveLock(rootLock, functionsPackage) {
   };
   for (const at of [...wanted.keys()].sort()) {
     const target = at.startsWith("functions/") ? at.slice("functions/".length) : at;
-    const { dev: _dev, devOptional: _devOptional, optional: _optional, peer: _peer, ...entry } = packages[at];
+    // Flags that described the package's place in the workspace tree (npm recomputes them for this one).
+    const entry = Object.fromEntries(
+      Object.entries(packages[at]).filter(
+        ([key]) => !["dev", "devOptional", "optional", "peer"].includes(key),
+      ),
+    );
     out.packages[target] = { ...entry, ...(wanted.get(at).optional ? { optional: true } : {}) };
   }
   return out;
