@@ -3,7 +3,7 @@ import { deviceStore } from "./stores";
 import { log } from "./log";
 import { tokenTail } from "./devices/deviceId";
 import { answering, parseRequest, requireUid } from "./callable";
-import { ENFORCE_APP_CHECK } from "./access";
+import { requireAppCheck } from "./access";
 import { registerDeviceRequest } from "./devices/deviceSchemas";
 
 export type RegisterDeviceResponse = { deviceId: string };
@@ -13,6 +13,7 @@ export async function handleRegisterDevice(
   request: CallableRequest<unknown>,
 ): Promise<RegisterDeviceResponse> {
   const uid = requireUid(request);
+  requireAppCheck(request);
   const input = parseRequest("registerDevice", registerDeviceRequest, request.data);
   return answering("registerDevice", uid, async () => {
     const result = await (await deviceStore()).register({ uid, ...input });
@@ -21,4 +22,4 @@ export async function handleRegisterDevice(
   });
 }
 
-export const registerDevice = onCall({ enforceAppCheck: ENFORCE_APP_CHECK }, handleRegisterDevice);
+export const registerDevice = onCall(handleRegisterDevice);

@@ -3,7 +3,7 @@ import { deviceStore } from "./stores";
 import { log } from "./log";
 import { deviceIdOf } from "./devices/deviceId";
 import { answering, parseRequest, requireUid } from "./callable";
-import { ENFORCE_APP_CHECK } from "./access";
+import { requireAppCheck } from "./access";
 import { unregisterDeviceRequest } from "./devices/deviceSchemas";
 
 export type UnregisterDeviceResponse = { removed: boolean };
@@ -13,6 +13,7 @@ export async function handleUnregisterDevice(
   request: CallableRequest<unknown>,
 ): Promise<UnregisterDeviceResponse> {
   const uid = requireUid(request);
+  requireAppCheck(request);
   const input = parseRequest("unregisterDevice", unregisterDeviceRequest, request.data);
   return answering("unregisterDevice", uid, async () => {
     const removed = await (await deviceStore()).unregister(uid, input.token);
@@ -21,4 +22,4 @@ export async function handleUnregisterDevice(
   });
 }
 
-export const unregisterDevice = onCall({ enforceAppCheck: ENFORCE_APP_CHECK }, handleUnregisterDevice);
+export const unregisterDevice = onCall(handleUnregisterDevice);

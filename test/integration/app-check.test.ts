@@ -8,10 +8,11 @@
 // - ENFORCE_APP_CHECK=true, production's (functions/.env): the Functions emulator cannot be given it (its
 //   .env.local wins over every other source), so this part loads the same built entry point
 //   (functions/lib/index.js) in this process with the environment the Functions emulator gives a function
-//   (plus ENFORCE_APP_CHECK=true), and serves the exported callables over HTTP. The request handling is
-//   firebase-functions' own `onCall` wrapper, and the handler writes to the Firestore emulator, so "refused and
-//   nothing written" is observed the way a client and an operator would see it. What this part does not
-//   run is the Functions emulator's process management, which has nothing to do with App Check.
+//   (plus ENFORCE_APP_CHECK=true), and serves the exported callables over HTTP. firebase-functions' own `onCall`
+//   wrapper decodes the header into `request.app` as it does in the emulator, the handlers refuse a request
+//   without it (functions/src/access.ts requireAppCheck), and they write to the Firestore emulator, so "refused
+//   and nothing written" is observed the way a client and an operator would see it. What this part does not run
+//   is the Functions emulator's process management, which has nothing to do with App Check.
 // Not provable here: that a forged or expired token is refused. Outside the emulator firebase-functions verifies
 // tokens with firebase-admin's App Check client against Google's keys; in the emulator any token decodes.
 import type { AddressInfo } from "node:net";
