@@ -7,6 +7,7 @@ import FirebaseMessaging
 import UIKit
 import UserNotifications
 
+@MainActor
 final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCenterDelegate {
     func application(
         _ application: UIApplication,
@@ -65,9 +66,7 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
     ) async {
         let userInfo = response.notification.request.content.userInfo
         if let postId = userInfo["postId"] as? String {
-            await MainActor.run {
-                NotificationCenter.default.post(name: .openPost, object: nil, userInfo: ["postId": postId])
-            }
+            NotificationCenter.default.post(name: .openPost, object: nil, userInfo: ["postId": postId])
         }
     }
 }
