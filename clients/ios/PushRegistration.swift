@@ -1,11 +1,9 @@
-// The iOS (Swift) client side of this backend, as the README shows it. Not compiled here: it uses the
-// Firebase Apple SDK (FirebaseAuth, FirebaseFunctions, FirebaseMessaging) through Swift Package Manager or
-// CocoaPods, with push notifications enabled for the app and its APNs key uploaded to Firebase.
-//
-// When to call what:
-// - registerDevice at every app start once signed in, and on every new FCM token
-//   (messaging(_:didReceiveRegistrationToken:));
-// - unregisterDevice at sign-out, before signing out (afterwards the call is no longer authenticated).
+// Registers this device's FCM token with the backend (CONTRACT "Callable functions"): at every app start once
+// signed in, on every new FCM token (messaging(_:didReceiveRegistrationToken:)), and from the background
+// refresh (TokenRefresh.swift). Unregisters at sign-out, before signing out.
+// FCM has a token only once APNs gave the app a device token: AppDelegate.swift asks for permission,
+// registers for remote notifications and hands the APNs token to FCM.
+// Not compiled in this repository: see docs/clients.md for the packages and capabilities.
 import FirebaseAuth
 import FirebaseFunctions
 import FirebaseMessaging
@@ -15,6 +13,7 @@ import Foundation
 final class PushRegistration: NSObject, MessagingDelegate {
     static let shared = PushRegistration()
 
+    /// The backend's region (CONTRACT: us-central1).
     private lazy var functions = Functions.functions(region: "us-central1")
     private var authListener: AuthStateDidChangeListenerHandle?
 
@@ -24,48 +23,53 @@ final class PushRegistration: NSObject, MessagingDelegate {
         Messaging.messaging().delegate = self
         authListener = Auth.auth().addStateDidChangeListener { _, user in
             guard user != nil else { return }
-            Task { @MainActor in await PushRegistration.shared.registerCurrentToken() }
+            Task { @MainActor in _ = await PushRegistration.shared.registerCurrentToken() }
         }
     }
 
-    /// FCM gives a new token (first launch, reinstall, restore, or a refresh).
+    /// FCM has a new token (first launch once APNs answered, reinstall, restore, or a refresh).
     nonisolated func messaging(_ messaging: Messaging, didReceiveRegistrationToken fcmToken: String?) {
         guard let fcmToken else { return }
-        Task { @MainActor in await PushRegistration.shared.register(token: fcmToken) }
+        Task { @MainActor in _ = await PushRegistration.shared.register(token: fcmToken) }
     }
 
-    func registerCurrentToken() async {
+    /// The current token, registered. False when there is none yet or the call failed (logged).
+    func registerCurrentToken() async -> Bool {
         do {
             let token = try await Messaging.messaging().token()
-            await register(token: token)
+            return await register(token: token)
         } catch {
-            // No token yet (APNs not registered): didReceiveRegistrationToken registers it when it comes.
+            // No APNs token yet: didReceiveRegistrationToken registers the FCM token when it comes.
             print("PushRegistration: no FCM token yet: \(error)")
+            return false
         }
     }
 
     /// Registers `token` for the signed-in user; a no-op when signed out (the auth listener calls again).
-    func register(token: String) async {
-        guard Auth.auth().currentUser != nil else { return }
+    func register(token: String) async -> Bool {
+        guard Auth.auth().currentUser != nil else { return false }
         var data: [String: Any] = ["token": token, "platform": "ios", "locale": Self.bcp47Locale()]
         if let version = Bundle.main.infoDictionary?["CFBundleShortVersionString"] as? String {
             data["appVersion"] = version
         }
         do {
+            // FirebaseFunctions attaches the App Check token itself once App Check is configured (AppCheck.swift).
             _ = try await functions.httpsCallable("registerDevice").call(data)
+            return true
         } catch {
-            // Not fatal: the next app start or token refresh registers again.
+            // Not fatal: the next app start, token refresh or background refresh registers again.
             print("PushRegistration: registerDevice failed: \(error)")
+            return false
         }
     }
 
-    /// Sign-out: stops this user's pushes to this device, then signs out.
+    /// Sign-out: stops this user's pushes to this device, then signs out. A failure here never blocks the
+    /// sign-out: the token then goes stale and the daily prune removes it.
     func signOut() async throws {
         do {
             let token = try await Messaging.messaging().token()
             _ = try await functions.httpsCallable("unregisterDevice").call(["token": token])
         } catch {
-            // Sign out anyway: the token then goes stale and the daily prune removes it.
             print("PushRegistration: unregisterDevice failed: \(error)")
         }
         try Auth.auth().signOut()

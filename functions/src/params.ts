@@ -3,7 +3,7 @@
  * function shares. Params are read with `.value()` only inside a handler, through the readers below.
  * Function files import this module first, so `setGlobalOptions` runs before any function is defined.
  */
-import { defineInt } from "firebase-functions/params";
+import { defineBoolean, defineInt, defineString } from "firebase-functions/params";
 import { setGlobalOptions } from "firebase-functions/v2/options";
 import { defaultRetryPolicy, type RetryPolicy } from "./commentPush/domain/retryPolicy";
 
@@ -12,6 +12,39 @@ export const REGION = "us-central1";
 
 // 512MiB comes with a third of a vCPU; bench/ measured each function well under it (docs/performance.md).
 setGlobalOptions({ region: REGION, memory: "512MiB" });
+
+// --- Access ------------------------------------------------------------------------------------------
+
+/**
+ * When true, `registerDevice` and `unregisterDevice` refuse a request without a valid App Check token with
+ * `unauthenticated`, before they read or write anything (shared/callable.ts `requireAppCheck`).
+ */
+export const ENFORCE_APP_CHECK = defineBoolean("ENFORCE_APP_CHECK", {
+  default: true,
+  description:
+    "Callables require a valid App Check token (Play Integrity, App Attest / DeviceCheck, reCAPTCHA Enterprise). " +
+    "Turn off only while your apps do not send App Check tokens yet.",
+});
+
+/**
+ * The service account that runs the trigger (which enqueues slice tasks, and whose identity firebase-admin
+ * puts in each task's OIDC token) and `sendCommentPushSlice` (which those tasks invoke). `name@` is
+ * expanded by firebase-tools to `name@<project>.iam.gserviceaccount.com`. `npm run deploy:iam` creates it
+ * and grants it exactly what these functions need (docs/deploy.md "IAM").
+ */
+export const PUSH_SERVICE_ACCOUNT = defineString("PUSH_SERVICE_ACCOUNT", {
+  default: "push-sender@",
+  description:
+    "Service account of onCommentCreated and sendCommentPushSlice: `name@` (this project) or a full email. " +
+    "Grant it its roles with `npm run deploy:iam` (docs/deploy.md).",
+  input: {
+    text: {
+      validationRegex: "^[a-z][a-z0-9-]{4,28}[a-z0-9]@([a-z][a-z0-9-]*\\.iam\\.gserviceaccount\\.com)?$",
+      validationErrorMessage:
+        "A service account id (6-30 lowercase letters, digits, hyphens) followed by @ or @<project>.iam.gserviceaccount.com",
+    },
+  },
+});
 
 // --- Comment pushes ----------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ import { tokenTail } from "../devices/deviceId";
 import { registerDeviceRequest } from "../devices/deviceSchemas";
 import { deviceStore } from "../devices/lazyDeviceStore";
 import { log } from "../log";
-import { answering, parseRequest, requireUid } from "../shared/callable";
+import { answering, parseRequest, requireAppCheck, requireUid } from "../shared/callable";
 
 export type RegisterDeviceResponse = { deviceId: string };
 
@@ -13,6 +13,7 @@ export async function handleRegisterDevice(
   request: CallableRequest<unknown>,
 ): Promise<RegisterDeviceResponse> {
   const uid = requireUid(request);
+  requireAppCheck(request);
   const input = parseRequest("registerDevice", registerDeviceRequest, request.data);
   return answering("registerDevice", uid, async () => {
     const result = await (await deviceStore()).register({ uid, ...input });

@@ -4,6 +4,7 @@
 import {
   PUSH_TASKS_MAX_CONCURRENT_DISPATCHES,
   PUSH_TASKS_MAX_DISPATCHES_PER_SECOND,
+  PUSH_SERVICE_ACCOUNT,
   pushRetryPolicy,
 } from "../params";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
@@ -46,6 +47,9 @@ export const sendCommentPushSlice = onTaskDispatched(
     retryConfig: { maxAttempts: 8, minBackoffSeconds: 5, maxBackoffSeconds: 80, maxDoublings: 4 },
     // One sendEach of 500 plus the retry budget (40 s by default) and firebase-admin's own 503 retries.
     timeoutSeconds: 300,
+    // The identity the enqueuing trigger puts in each task's OIDC token must be allowed to invoke this
+    // function: see params.ts PUSH_SERVICE_ACCOUNT and docs/deploy.md "IAM".
+    serviceAccount: PUSH_SERVICE_ACCOUNT,
   },
   async (request) => {
     await handleCommentPushSlice(request.data);

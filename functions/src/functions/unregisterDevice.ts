@@ -4,7 +4,7 @@ import { deviceIdOf } from "../devices/deviceId";
 import { unregisterDeviceRequest } from "../devices/deviceSchemas";
 import { deviceStore } from "../devices/lazyDeviceStore";
 import { log } from "../log";
-import { answering, parseRequest, requireUid } from "../shared/callable";
+import { answering, parseRequest, requireAppCheck, requireUid } from "../shared/callable";
 
 export type UnregisterDeviceResponse = { removed: boolean };
 
@@ -13,6 +13,7 @@ export async function handleUnregisterDevice(
   request: CallableRequest<unknown>,
 ): Promise<UnregisterDeviceResponse> {
   const uid = requireUid(request);
+  requireAppCheck(request);
   const input = parseRequest("unregisterDevice", unregisterDeviceRequest, request.data);
   return answering("unregisterDevice", uid, async () => {
     const removed = await (await deviceStore()).unregister(uid, input.token);

@@ -1,0 +1,47 @@
+// FCM's service (declared in the manifest with the com.google.firebase.MESSAGING_EVENT intent filter).
+// onNewToken hands the token to WorkManager and returns: the service may be destroyed as soon as this returns,
+// so nothing here may run in a scope the service owns.
+package com.example.push
+
+import android.app.PendingIntent
+import android.content.Intent
+import androidx.core.app.NotificationCompat
+import androidx.core.app.NotificationManagerCompat
+import com.google.firebase.messaging.FirebaseMessagingService
+import com.google.firebase.messaging.RemoteMessage
+
+class PushMessagingService : FirebaseMessagingService() {
+    override fun onNewToken(token: String) {
+        RegisterDeviceWorker.registerToken(applicationContext, token)
+    }
+
+    /**
+     * In the background the system shows the notification itself, on the message's channel and grouped by
+     * its tag (the post id). In the foreground FCM hands it here instead; show it the same way.
+     */
+    override fun onMessageReceived(message: RemoteMessage) {
+        val notification = message.notification ?: return
+        val notifications = NotificationManagerCompat.from(this)
+        // Off when the user turned notifications off, or on Android 13+ has not granted POST_NOTIFICATIONS.
+        if (!notifications.areNotificationsEnabled()) return
+        val postId = message.data["postId"]
+        val open = PendingIntent.getActivity(
+            this,
+            postId.hashCode(),
+            Intent(this, MainActivity::class.java).putExtra("postId", postId),
+            PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT,
+        )
+        val shown = NotificationCompat.Builder(this, notification.channelId ?: COMMENTS_CHANNEL_ID)
+            .setSmallIcon(R.drawable.ic_notification)
+            .setContentTitle(notification.title)
+            .setContentText(notification.body)
+            .setAutoCancel(true)
+            .setContentIntent(open)
+            .build()
+        try {
+            notifications.notify(notification.tag ?: postId, 0, shown)
+        } catch (e: SecurityException) {
+            // POST_NOTIFICATIONS revoked between the check and the call.
+        }
+    }
+}

@@ -1,0 +1,77 @@
+// The app delegate's part in push: App Check before FirebaseApp.configure(), notification permission, APNs
+// registration and the APNs token hand-off to FCM, foreground presentation, and the background refresh.
+// With SwiftUI, attach it with `@UIApplicationDelegateAdaptor(AppDelegate.self) var appDelegate`.
+import FirebaseAppCheck
+import FirebaseCore
+import FirebaseMessaging
+import UIKit
+import UserNotifications
+
+@MainActor
+final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCenterDelegate {
+    func application(
+        _ application: UIApplication,
+        didFinishLaunchingWithOptions launchOptions: [UIApplication.LaunchOptionsKey: Any]? = nil
+    ) -> Bool {
+        // App Check's provider factory must be set before configure() (AppCheck.swift).
+        AppCheck.setAppCheckProviderFactory(PushAppCheckProviderFactory())
+        FirebaseApp.configure()
+
+        UNUserNotificationCenter.current().delegate = self
+        // Register with APNs at every launch, whatever the permission: the device token it yields is what FCM
+        // turns into a registration token. Without permission, pushes arrive but are not shown.
+        application.registerForRemoteNotifications()
+        PushRegistration.shared.start()
+        TokenRefresh.register() // before launch ends, as BGTaskScheduler requires
+        TokenRefresh.schedule()
+        return true
+    }
+
+    /// Ask from a moment that explains itself (e.g. after the user follows a post), not at first launch.
+    static func requestNotificationPermission() async -> Bool {
+        do {
+            return try await UNUserNotificationCenter.current().requestAuthorization(options: [.alert, .badge, .sound])
+        } catch {
+            print("Push: requestAuthorization failed: \(error)")
+            return false
+        }
+    }
+
+    // MARK: APNs
+
+    func application(_ application: UIApplication, didRegisterForRemoteNotificationsWithDeviceToken deviceToken: Data) {
+        // Needed when method swizzling is off (FirebaseAppDelegateProxyEnabled = NO); harmless when it is on.
+        Messaging.messaging().apnsToken = deviceToken
+    }
+
+    func application(_ application: UIApplication, didFailToRegisterForRemoteNotificationsWithError error: Error) {
+        // E.g. the Push Notifications capability is missing, or the simulator has no APNs environment.
+        print("Push: APNs registration failed: \(error)")
+    }
+
+    // MARK: UNUserNotificationCenterDelegate
+
+    /// A push arriving while the app is in the foreground is shown too (iOS hides it otherwise).
+    func userNotificationCenter(
+        _ center: UNUserNotificationCenter,
+        willPresent notification: UNNotification
+    ) async -> UNNotificationPresentationOptions {
+        [.banner, .list, .sound]
+    }
+
+    /// The user opened a push: `data` arrives as userInfo (type, postId, commentId, ...).
+    func userNotificationCenter(
+        _ center: UNUserNotificationCenter,
+        didReceive response: UNNotificationResponse
+    ) async {
+        let userInfo = response.notification.request.content.userInfo
+        if let postId = userInfo["postId"] as? String {
+            NotificationCenter.default.post(name: .openPost, object: nil, userInfo: ["postId": postId])
+        }
+    }
+}
+
+extension Notification.Name {
+    /// Posted when the user opens a comment push; the UI navigates to the post.
+    static let openPost = Notification.Name("openPost")
+}

@@ -1,0 +1,121 @@
+// `npm run deploy:iam` (scripts/deploy-iam.sh): what a test can reach without a Google Cloud project. Its dry
+// run lists exactly the grants docs/deploy.md "IAM" explains, to the account the functions run as, and the
+// functions that enqueue or run slice tasks are deployed as that account.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(__dirname, "../..");
+const script = path.join(root, "scripts/deploy-iam.sh");
+const PROJECT = "acme-push-prod";
+
+function deployIam(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !["GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"].includes(key),
+    ),
+  );
+  return spawnSync("bash", [script, ...args], { cwd: root, encoding: "utf8", env: { ...clean, ...env } });
+}
+
+const account = /^PUSH_SERVICE_ACCOUNT=(.*)$/m.exec(
+  readFileSync(path.join(root, "functions/.env"), "utf8"),
+)?.[1];
+const email = account?.endsWith("@") ? `${account}${PROJECT}.iam.gserviceaccount.com` : account;
+const member = `serviceAccount:${email}`;
+
+/** The dry run's commands, one `gcloud ...` per line, split into words (the script prints them shell-quoted). */
+function dryRunCommands(): string[][] {
+  const result = deployIam(["--project", PROJECT, "--dry-run"]);
+  expect({ status: result.status, stderr: result.stderr.includes("deploy-iam: done") }).toEqual({
+    status: 0,
+    stderr: true,
+  });
+  return result.stdout
+    .trim()
+    .split("\n")
+    .map((line) =>
+      (spawnSync("bash", ["-c", `printf '%s\\n' ${line}`], { encoding: "utf8" }).stdout ?? "")
+        .trimEnd()
+        .split("\n"),
+    );
+}
+
+function flag(command: string[], name: string): string | undefined {
+  const at = command.indexOf(name);
+  if (at !== -1) return command[at + 1];
+  return command.find((word) => word.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+describe("npm run deploy:iam", () => {
+  it("is valid bash", () => {
+    expect(spawnSync("bash", ["-n", script], { encoding: "utf8" }).stderr).toBe("");
+  });
+
+  it("grants exactly the roles the comment-push functions need, to their service account, on what needs them", () => {
+    expect(account).toMatch(/@/);
+    const commands = dryRunCommands();
+    // Only gcloud, only these command groups: nothing else is touched.
+    expect(commands.every((command) => command[0] === "gcloud")).toBe(true);
+    const grants = commands
+      .filter((command) => command.some((word) => /add-(iam|invoker)-policy-binding/.test(word)))
+      .map((command) => {
+        const verb = command.slice(1).find((word) => word.endsWith("-policy-binding"))!;
+        const role = verb === "add-invoker-policy-binding" ? "roles/run.invoker" : flag(command, "--role");
+        const group = command.slice(1, command.indexOf(verb)).join(" ");
+        const resource = command[command.indexOf(verb) + 1];
+        return { on: `${group} ${resource}`, role, member: flag(command, "--member") };
+      });
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        { on: `projects ${PROJECT}`, role: "roles/datastore.user", member },
+        { on: `projects ${PROJECT}`, role: "roles/firebasecloudmessaging.admin", member },
+        { on: `projects ${PROJECT}`, role: "roles/eventarc.eventReceiver", member },
+        { on: `iam service-accounts ${email}`, role: "roles/iam.serviceAccountUser", member },
+        { on: "tasks queues sendCommentPushSlice", role: "roles/cloudtasks.enqueuer", member },
+        { on: "functions sendCommentPushSlice", role: "roles/run.invoker", member },
+        { on: "functions onCommentCreated", role: "roles/run.invoker", member },
+      ]),
+    );
+    expect(grants).toHaveLength(7);
+    // No broad role anywhere.
+    expect(grants.filter(({ role }) => /roles\/(owner|editor|viewer|.*\.admin$)/.test(role ?? ""))).toEqual([
+      { on: `projects ${PROJECT}`, role: "roles/firebasecloudmessaging.admin", member },
+    ]);
+    // The account is created when missing, in the project.
+    const create = commands.find(
+      (command) => command.slice(1, 4).join(" ") === "iam service-accounts create",
+    );
+    expect(create?.[4]).toBe(email?.split("@")[0]);
+    expect(flag(create ?? [], "--project")).toBe(PROJECT);
+    // Every resource-scoped command names the region of the functions (CONTRACT: us-central1).
+    for (const command of commands.filter((each) => each[1] === "tasks" || each[1] === "functions")) {
+      expect(flag(command, "--location") ?? flag(command, "--region")).toBe("us-central1");
+    }
+  });
+
+  it("refuses the emulator's demo project and a missing project", () => {
+    const demo = deployIam(["--project", "demo-push", "--dry-run"]);
+    expect({ status: demo.status, stdout: demo.stdout }).toEqual({ status: 2, stdout: "" });
+    const none = deployIam(["--dry-run"]);
+    expect({ status: none.status, stdout: none.stdout }).toEqual({ status: 2, stdout: "" });
+    expect(none.stderr).toMatch(/--project/);
+  });
+
+  it("is the account onCommentCreated (which enqueues) and sendCommentPushSlice run as", () => {
+    let endpoints: Record<string, { serviceAccountEmail?: unknown; taskQueueTrigger?: unknown }> = {};
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const exported = require("../../functions/src/index") as Record<string, { __endpoint: object }>;
+      endpoints = Object.fromEntries(Object.entries(exported).map(([name, fn]) => [name, fn.__endpoint]));
+    });
+    expect(endpoints.sendCommentPushSlice?.taskQueueTrigger).toBeDefined();
+    expect({
+      onCommentCreated: String(endpoints.onCommentCreated?.serviceAccountEmail),
+      sendCommentPushSlice: String(endpoints.sendCommentPushSlice?.serviceAccountEmail),
+    }).toEqual({
+      onCommentCreated: "params.PUSH_SERVICE_ACCOUNT",
+      sendCommentPushSlice: "params.PUSH_SERVICE_ACCOUNT",
+    });
+  });
+});
