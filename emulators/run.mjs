@@ -358,6 +358,9 @@ async function whenReady(env) {
     });
     if (seeded.status !== 0) log(`the demo seed failed (exit ${seeded.status}); the emulators keep running`);
   }
+  // The demo web app (demo-app/): the Web client to try in a browser, beside the emulators.
+  const { startDemoApp } = await import("../demo-app/server.mjs");
+  const demoApp = await startDemoApp().catch((error) => log(`the demo app did not start: ${error.message}`));
   const functionsUrl = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
   process.stdout.write(
     [
@@ -368,6 +371,8 @@ async function whenReady(env) {
       `  Functions emulator   ${functionsUrl}/<function>`,
       `  Cloud Tasks emulator 127.0.0.1:9499`,
       `  FCM emulator         http://${FCM_HOST}:${FCM_PORT}   (npm run fcm:messages shows what it received)`,
+      `  Push inbox           http://${FCM_HOST}:${FCM_PORT}/   (every push, live, in a browser)`,
+      `  Demo web app         ${demoApp?.url ?? "not running"}   (sign in, turn on notifications, comment)`,
       `Try it: npm run demo, in another terminal.`,
       "",
     ].join("\n"),

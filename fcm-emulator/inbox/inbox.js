@@ -214,7 +214,9 @@
     if (attempt.tokenTail) li.append(chips([["token", attempt.tokenTail]], filters));
     if (data && typeof data === "object") li.append(chips(Object.entries(data), filters));
     for (const [platform, fields] of platformBlocks(message)) {
-      li.append(chips([[platform, ""], ...fields.filter(([, value]) => value !== undefined && value !== "")]));
+      li.append(
+        chips([[platform, ""], ...fields.filter(([, value]) => value !== undefined && value !== "")]),
+      );
     }
 
     const whole = el("details", "whole");

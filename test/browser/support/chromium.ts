@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -58,4 +59,17 @@ export async function sidewaysOverflow(page: Page): Promise<number> {
   return page.evaluate<number>(
     "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - document.documentElement.clientWidth",
   );
+}
+
+/**
+ * Reads `read` until it gives `expected` (or `timeoutMs` passes) and returns the last value read, for an
+ * `expect(...).toEqual(expected)` that then says what the page showed instead.
+ */
+export async function settled<T>(read: () => Promise<T>, expected: T, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (isDeepStrictEqual(value, expected) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
