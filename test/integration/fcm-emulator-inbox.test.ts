@@ -117,7 +117,9 @@ describe("the live stream", () => {
       signal: controller.signal,
     });
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    const reader = response.body!.getReader();
+    const stream = response.body as ReadableStream<Uint8Array> | null;
+    if (!stream) throw new Error("the event stream has no body");
+    const reader = stream.getReader();
     const decoder = new TextDecoder();
     let text = "";
     const readUntil = async (needle: string) => {
