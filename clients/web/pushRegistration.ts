@@ -139,7 +139,8 @@ export class WebPush {
     ).catch(() => false);
     if (!this.options.fcmEmulatorUrl) {
       // Also drop the push subscription, best effort: deleteToken reads the stored token, it mints none.
-      await withinTime(deleteToken(getMessaging(this.options.app)), 3_000).catch(() => false);
+      const unsubscribe = Promise.resolve().then(() => deleteToken(getMessaging(this.options.app)));
+      await withinTime(unsubscribe, 3_000).catch(() => false);
     }
     return removed ?? false;
   }
