@@ -93,8 +93,12 @@ describe("the push inbox", () => {
     await expect(rejected.locator(".badge.outcome").textContent()).resolves.toBe("UNREGISTERED · 404");
     await expect(rejected.textContent()).resolves.toContain(`…${tail(arranged.dead.token)}`);
     // Visibly different: another background than an accepted card.
-    const background = (locator: typeof accepted) =>
-      locator.evaluate<string, undefined>("(node) => getComputedStyle(node).backgroundColor");
+    const background = async (locator: typeof accepted) => {
+      const seq = await locator.getAttribute("data-seq");
+      return page.evaluate<string>(
+        `getComputedStyle(document.querySelector('.card[data-seq="${seq}"]')).backgroundColor`,
+      );
+    };
     expect(await background(rejected)).not.toBe(await background(accepted));
 
     // The whole message opens on demand, still without the whole token.
