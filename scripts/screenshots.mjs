@@ -102,10 +102,10 @@ async function main() {
 
     await alice.screenshot({ path: path.join(OUT, "demo-app.png"), fullPage: true });
 
-    const inbox = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
+    const inbox = await (await browser.newContext({ viewport: { width: 1100, height: 1250 } })).newPage();
     await inbox.goto(INBOX);
     await inbox.locator(".card.rejected").first().waitFor({ timeout: PUSH_TIMEOUT_MS });
-    await inbox.locator(".card.accepted .whole summary").first().click();
+    await inbox.locator("#faults-panel summary").click();
     await inbox.screenshot({ path: path.join(OUT, "inbox.png") });
     const inboxPhone = await (await browser.newContext(phone)).newPage();
     await inboxPhone.goto(INBOX);
