@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // The push inbox's page script runs in the browser.
+    files: ["fcm-emulator/inbox/**/*.js"],
+    languageOptions: { globals: globals.browser, sourceType: "script" },
+  },
+  {
     files: ["**/*.ts"],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

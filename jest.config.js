@@ -26,6 +26,13 @@ module.exports = {
       ...setup,
     },
     {
+      // The push inbox and the demo web app in Debian's chromium (playwright-core), against the emulators.
+      displayName: "browser",
+      testMatch: ["<rootDir>/test/browser/**/*.test.ts"],
+      transform: tsJest,
+      testEnvironment: "node",
+    },
+    {
       displayName: "rules",
       testMatch: ["<rootDir>/test/rules/**/*.test.ts"],
       ...setup,

@@ -36,7 +36,15 @@ const READY_LINE = "All emulators ready";
  * terminal, and is stopped with the emulators; its URL is printed with theirs. Add one entry per server:
  *   { name: "Demo web app", url: "http://127.0.0.1:5173/", command: process.execPath, args: ["<script>"] }
  */
-const DEV_SERVERS = [];
+const DEV_SERVERS = [
+  // The demo web app (demo-app/, docs/inbox.md): the Web client to try in a browser, beside the emulators.
+  {
+    name: "Demo web app",
+    url: "http://127.0.0.1:5173/   (sign in, turn on notifications, comment)",
+    command: process.execPath,
+    args: ["demo-app/server.mjs"],
+  },
+];
 
 /**
  * The environment `firebase emulators:exec` gives its script, built the same way: firebase-tools' own
@@ -91,6 +99,7 @@ function whenReady(env, started) {
       `  Functions emulator   ${functionsUrl}/<function>`,
       `  Cloud Tasks emulator 127.0.0.1:9499`,
       `  FCM emulator         http://${FCM_HOST}:${FCM_PORT}   (npm run fcm:messages shows what it received)`,
+      `  Push inbox           http://${FCM_HOST}:${FCM_PORT}/   (every push, live, in a browser)`,
       ...DEV_SERVERS.map(({ name, url }) => `  ${name.padEnd(20)} ${url}`),
       `Logs: this terminal, and ${shownLogPath()}.`,
       `Try it: npm run demo, in another terminal.`,

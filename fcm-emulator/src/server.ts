@@ -12,6 +12,12 @@
  *   PUT    /emulator/v1/faults                          arms a fault (see faults.ts); GET shows it, DELETE clears
  *   PUT    /emulator/v1/latency                         { "ms": n }: delay every send answer by n ms from now on
  *                                                      (0..60000); GET shows it, DELETE restores the start value
+ *   POST   /emulator/v1/tokens                          { token }: a new simulated registration token, for a web
+ *                                                      client under the emulators (no push service to ask)
+ *   GET    /                                            the push inbox: every send attempt, live (inbox.ts)
+ *   GET    /emulator/v1/attempts, /emulator/v1/events   the inbox's data: the attempt log and its live stream
+ *
+ * The /emulator/v1/ routes answer any origin (CORS), so a local web app can read what its token received.
  */
 import { randomBytes } from "node:crypto";
 import * as http from "node:http";
@@ -26,9 +32,11 @@ import {
   plainError,
 } from "./fcmErrors";
 import { type Fault, FaultSwitch, parseFault } from "./faults";
+import { AttemptLog, type AttemptReport } from "./attemptLog";
+import { answerInboxPage, ATTEMPTS_PATH, EVENTS_PATH, filterOf, pageOptions, streamEvents } from "./inbox";
 import { MessageLog } from "./messageLog";
 import { answerForToken } from "./tokenConventions";
-import { checkSendRequest } from "./validate";
+import { checkSendRequest, isObject } from "./validate";
 
 export interface FcmEmulatorOptions {
   host?: string;
@@ -38,6 +46,8 @@ export interface FcmEmulatorOptions {
   latencyMs?: number;
   /** How many messages the log keeps per project. */
   logCapacity?: number;
+  /** The inbox's log of every send attempt; a new one of `logCapacity` unless given. */
+  attemptLog?: AttemptLog;
 }
 
 export interface RunningFcmEmulator {
@@ -57,6 +67,7 @@ const SEND_PATH = /^\/v1\/projects\/([^/]+)\/messages:send$/;
 const LOG_PATH = /^\/emulator\/v1\/projects\/([^/]+)\/messages$/;
 const FAULTS_PATH = "/emulator/v1/faults";
 const LATENCY_PATH = "/emulator/v1/latency";
+const TOKENS_PATH = "/emulator/v1/tokens";
 /** The longest latency the control accepts: a minute, well past any client timeout worth testing. */
 export const MAX_LATENCY_MS = 60_000;
 
@@ -71,35 +82,56 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
   const startLatencyMs = options.latencyMs ?? 0;
   let latencyMs = startLatencyMs;
   const log = new MessageLog(options.logCapacity);
+  const attempts = options.attemptLog ?? new AttemptLog(options.logCapacity);
   const faults = new FaultSwitch();
+  const faultListeners = new Set<() => void>();
+  const faultFeed = {
+    current: () => faults.current() ?? {},
+    subscribe: (listener: () => void) => {
+      faultListeners.add(listener);
+      return () => faultListeners.delete(listener);
+    },
+  };
+  const faultsChanged = () => faultListeners.forEach((listener) => listener());
   const messageIds = messageIdSource();
 
   const send: Route = async (request, response, body) => {
     const projectId = decodeURIComponent(SEND_PATH.exec(pathOf(request))?.[1] ?? "");
     // The fault belongs to the request in arrival order, even when the answer is delayed.
     const fault = faults.take();
+    if (fault) faultsChanged();
     if (latencyMs > 0) await sleep(latencyMs);
-    if (fault) return injectFault(fault, request, response);
+    const parsed = parseJson(body);
+    const sent = parsed.ok && isObject(parsed.value) ? parsed.value.message : undefined;
+    /** Answers an error and logs the attempt as rejected. */
+    const reject = (answer: FcmErrorAnswer, headers?: http.OutgoingHttpHeaders) => {
+      attempts.record(rejectedAttempt(projectId, answer, sent));
+      answerError(response, answer, headers);
+    };
+    if (fault)
+      return injectFault(fault, request, reject, () => attempts.record(resetAttempt(projectId, sent)));
 
     if (!/^Bearer\s+\S/i.test(request.headers.authorization ?? "")) {
-      return answerError(response, missingCredentials());
+      return reject(missingCredentials());
     }
-    const parsed = parseJson(body);
     if (!parsed.ok) {
       const description = `Invalid JSON payload received. ${parsed.problem}`;
-      return answerError(response, invalidJsonPayload({ field: "", description }));
+      return reject(invalidJsonPayload({ field: "", description }));
     }
     const check = checkSendRequest(parsed.value);
-    if (!check.ok) return answerError(response, check.answer);
+    if (!check.ok) return reject(check.answer);
     const tokenAnswer = check.token === undefined ? undefined : answerForToken(check.token);
-    if (tokenAnswer) return answerError(response, tokenAnswer);
+    if (tokenAnswer) return reject(tokenAnswer);
 
     if (check.validateOnly) {
       // What FCM answers to a dry run: a valid message, nothing delivered.
-      return answerJson(response, 200, { name: `projects/${projectId}/messages/fake_message_id` });
+      const name = `projects/${projectId}/messages/fake_message_id`;
+      attempts.record(acceptedAttempt(projectId, name, check.message, true));
+      return answerJson(response, 200, { name });
     }
     const name = `projects/${projectId}/messages/${messageIds()}`;
     log.append(projectId, { name, receivedAt: new Date().toISOString(), message: check.message });
+    attempts.record(acceptedAttempt(projectId, name, check.message, false));
     answerJson(response, 200, { name });
   };
 
@@ -107,6 +139,7 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
     const projectId = decodeURIComponent(LOG_PATH.exec(pathOf(request))?.[1] ?? "");
     if (request.method === "DELETE") {
       log.clear(projectId);
+      attempts.clear(projectId);
       return answerJson(response, 200, {});
     }
     answerJson(response, 200, log.list(projectId));
@@ -115,6 +148,7 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
   const faultControl: Route = (request, response, body) => {
     if (request.method === "DELETE") {
       faults.clear();
+      faultsChanged();
       return answerJson(response, 200, {});
     }
     if (request.method === "PUT") {
@@ -124,6 +158,7 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
         return answerError(response, plainError(400, "INVALID_ARGUMENT", `Invalid fault: ${fault.problem}`));
       }
       faults.arm(fault.armed);
+      faultsChanged();
     }
     answerJson(response, 200, faults.current() ?? {});
   };
@@ -141,6 +176,17 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
     answerJson(response, 200, { ms: latencyMs });
   };
 
+  const attemptList: Route = (request, response) => {
+    const query = queryOf(request);
+    answerJson(response, 200, attempts.page(filterOf(query), pageOptions(query)));
+  };
+
+  const events: Route = (request, response) => streamEvents(request, response, attempts, faultFeed);
+
+  const tokens: Route = (_request, response) => answerJson(response, 200, { token: simulatedToken() });
+
+  const inbox: Route = (_request, response) => answerInboxPage(response);
+
   function route(request: http.IncomingMessage): Route | FcmErrorAnswer {
     const path = pathOf(request);
     const method = request.method ?? "";
@@ -152,10 +198,27 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
     if (LOG_PATH.test(path)) return allowed(["GET", "DELETE"], messages);
     if (path === FAULTS_PATH) return allowed(["GET", "PUT", "DELETE"], faultControl);
     if (path === LATENCY_PATH) return allowed(["GET", "PUT", "DELETE"], latencyControl);
+    if (path === TOKENS_PATH) return allowed(["POST"], tokens);
+    if (path === ATTEMPTS_PATH) return allowed(["GET"], attemptList);
+    if (path === EVENTS_PATH) return allowed(["GET"], events);
+    if (path === "/" || path === "/index.html") return allowed(["GET"], inbox);
     return plainError(404, "NOT_FOUND", `No route for ${method} ${path}`);
   }
 
   const server = http.createServer((request, response) => {
+    if (pathOf(request).startsWith("/emulator/v1/")) {
+      // A web app on another local port (the demo app) reads what its own token received.
+      response.setHeader("Access-Control-Allow-Origin", "*");
+      if (request.method === "OPTIONS") {
+        response.writeHead(204, {
+          "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
+          "Access-Control-Allow-Headers": "Content-Type",
+          "Access-Control-Max-Age": "600",
+        });
+        response.end();
+        return;
+      }
+    }
     readBody(request)
       .then(async (body) => {
         if (body === undefined) {
@@ -211,15 +274,55 @@ function parseLatency(body: unknown): { ok: true; value: number } | { ok: false;
   return { ok: true, value: ms };
 }
 
-function injectFault(fault: Fault, request: http.IncomingMessage, response: http.ServerResponse): void {
+function injectFault(
+  fault: Fault,
+  request: http.IncomingMessage,
+  reject: (answer: FcmErrorAnswer, headers: http.OutgoingHttpHeaders) => void,
+  logReset: () => void,
+): void {
   if (fault.kind === "reset") {
     // No answer at all: the client sees the connection reset, as when a proxy or FCM's front end drops it.
+    logReset();
     request.socket.resetAndDestroy();
     return;
   }
   const headers =
     fault.retryAfterSeconds === undefined ? {} : { "Retry-After": String(fault.retryAfterSeconds) };
-  answerError(response, faultAnswer(fault.status), headers);
+  reject(faultAnswer(fault.status), headers);
+}
+
+function acceptedAttempt(project: string, name: string, message: unknown, dryRun: boolean): AttemptReport {
+  return { project, outcome: "accepted", httpStatus: 200, status: "OK", name, message, dryRun };
+}
+
+/** FCM's error code for the answer: the FcmError detail's when there is one, else the Google status. */
+function rejectedAttempt(project: string, answer: FcmErrorAnswer, message: unknown): AttemptReport {
+  const { error } = answer.body;
+  const fcmCode = error.details?.find((detail) => "errorCode" in detail);
+  return {
+    project,
+    outcome: "rejected",
+    httpStatus: answer.httpStatus,
+    status: fcmCode && "errorCode" in fcmCode ? fcmCode.errorCode : error.status,
+    error: error.message,
+    message,
+  };
+}
+
+function resetAttempt(project: string, message: unknown): AttemptReport {
+  return {
+    project,
+    outcome: "rejected",
+    httpStatus: 0,
+    status: "CONNECTION_RESET",
+    error: "The connection was reset without an answer (fault injection).",
+    message,
+  };
+}
+
+/** Shaped like a web FCM token ("<instance id>:APA91b<...>"), and accepted by the token conventions. */
+function simulatedToken(): string {
+  return `emulated-${randomBytes(8).toString("base64url")}:APA91b${randomBytes(96).toString("base64url")}`;
 }
 
 function answerError(
@@ -265,6 +368,10 @@ function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false; pr
   } catch (error) {
     return { ok: false, problem: error instanceof Error ? error.message : String(error) };
   }
+}
+
+function queryOf(request: http.IncomingMessage): URLSearchParams {
+  return new URL(request.url ?? "/", "http://emulator").searchParams;
 }
 
 function pathOf(request: http.IncomingMessage): string {

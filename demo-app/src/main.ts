@@ -1,0 +1,243 @@
+// The demo web app's page (served by demo-app/server.mjs): the project's Web client (clients/web) and the
+// `firebase` JS SDK against the emulators. Each window is one device: auth and the registered token live
+// in sessionStorage, so two windows of one browser can be two users pushing to each other.
+import { initializeApp } from "firebase/app";
+import {
+  browserSessionPersistence,
+  connectAuthEmulator,
+  initializeAuth,
+  onAuthStateChanged,
+  signInWithEmailAndPassword,
+  signOut,
+  type User,
+} from "firebase/auth";
+import {
+  addDoc,
+  collection,
+  connectFirestoreEmulator,
+  doc,
+  getDoc,
+  getFirestore,
+  limit,
+  onSnapshot,
+  orderBy,
+  query,
+  serverTimestamp,
+  type Unsubscribe,
+} from "firebase/firestore";
+import { connectFunctionsEmulator, getFunctions } from "firebase/functions";
+import { startAppCheck } from "../../clients/web/appCheck";
+import { type ForegroundPush, WebPush } from "../../clients/web/pushRegistration";
+
+interface DemoConfig {
+  firebase: { projectId: string; apiKey: string; authDomain: string };
+  emulators: { auth: string; firestore: string; functions: string; fcm: string };
+  users: { uid: string; email: string; displayName: string }[];
+  password: string;
+  post: { id: string; title: string };
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+function el(tag: string, className: string, text?: string): HTMLElement {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const hostPort = (value: string): [string, number] => {
+  const [host = "127.0.0.1", port = "0"] = value.split(":");
+  return [host, Number(port)];
+};
+
+async function main(): Promise<void> {
+  const config = (await (await fetch("/demo-config.json")).json()) as DemoConfig;
+  const app = initializeApp(config.firebase);
+  // Under the emulators App Check is skipped (the functions do not enforce it there); in production
+  // the same call starts reCAPTCHA Enterprise with the site's key.
+  startAppCheck(app, { recaptchaEnterpriseSiteKey: "", underEmulators: true });
+  const auth = initializeAuth(app, { persistence: browserSessionPersistence });
+  connectAuthEmulator(auth, config.emulators.auth, { disableWarnings: true });
+  const db = getFirestore(app);
+  connectFirestoreEmulator(db, ...hostPort(config.emulators.firestore));
+  const functions = getFunctions(app, "us-central1");
+  connectFunctionsEmulator(functions, ...hostPort(config.emulators.functions));
+  const push = new WebPush({ app, functions, storage: sessionStorage, fcmEmulatorUrl: config.emulators.fcm });
+
+  const postId = new URLSearchParams(location.search).get("post") || config.post.id;
+  $<HTMLAnchorElement>("inbox-link").href = `${config.emulators.fcm}/?postId=${encodeURIComponent(postId)}`;
+
+  // --- Sign in and out ---------------------------------------------------------------------------------
+  const users = $("users");
+  for (const user of config.users) {
+    const button = el("button", "", `Sign in as ${user.displayName}`) as HTMLButtonElement;
+    button.type = "button";
+    button.addEventListener("click", () => {
+      button.disabled = true;
+      signInWithEmailAndPassword(auth, user.email, config.password)
+        .catch((error: unknown) => showError("sign-in", error))
+        .finally(() => (button.disabled = false));
+    });
+    users.append(button);
+  }
+
+  let stopSignedIn: (() => void) | undefined;
+  $("sign-out").addEventListener("click", () => {
+    // Stop listening first (the rules refuse reads once signed out), unregister this browser's token
+    // (never blocks: see WebPush.disable), then sign out.
+    stopSignedIn?.();
+    stopSignedIn = undefined;
+    void push.disable().finally(() => void signOut(auth));
+  });
+
+  onAuthStateChanged(auth, (user) => {
+    stopSignedIn?.();
+    stopSignedIn = undefined;
+    $("who").hidden = !user;
+    $("sign-in").hidden = Boolean(user);
+    for (const id of ["device", "post", "pushes-panel"]) $(id).hidden = !user;
+    if (user) stopSignedIn = signedIn(user);
+  });
+
+  // --- Signed in ----------------------------------------------------------------------------------------
+  function signedIn(user: User): () => void {
+    const known = config.users.find((candidate) => candidate.uid === user.uid);
+    $("who-name").textContent = known?.displayName ?? user.email ?? user.uid;
+    const stops: (() => void)[] = [watchPost(user), watchComments()];
+    const stopPushes = { current: (): void => undefined };
+    stops.push(() => stopPushes.current());
+
+    const showDevice = (token: string | null) => {
+      $("device-state").textContent = token
+        ? `Notifications are on: this browser is registered as device …${token.slice(-6)}.`
+        : "Notifications are off in this browser.";
+      $<HTMLButtonElement>("enable").hidden = Boolean(token);
+      stopPushes.current();
+      stopPushes.current = token ? followPushes() : () => undefined;
+    };
+    // At every start: re-register a browser that was registered before; never prompts.
+    push.refresh().then(showDevice, (error: unknown) => showError("device", error));
+
+    const enable = $<HTMLButtonElement>("enable");
+    enable.onclick = () => {
+      // A user gesture: the only place the permission may be asked for.
+      enable.disabled = true;
+      push
+        .enable()
+        .then((result) => {
+          if (result.status === "registered") showDevice(result.token);
+          else $("device-state").textContent = `Notifications are ${result.status} in this browser.`;
+        })
+        .catch((error: unknown) => showError("device", error))
+        .finally(() => (enable.disabled = false));
+    };
+
+    const form = $<HTMLFormElement>("comment-form");
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      const input = $<HTMLTextAreaElement>("comment-text");
+      const text = input.value.trim();
+      if (!text) return;
+      const send = $<HTMLButtonElement>("send");
+      send.disabled = true;
+      $("comment-error").hidden = true;
+      addDoc(collection(db, "posts", postId, "comments"), {
+        authorId: user.uid,
+        text,
+        createdAt: serverTimestamp(),
+      })
+        .then(() => (input.value = ""))
+        .catch((error: unknown) => showError("comment", error))
+        .finally(() => (send.disabled = false));
+    };
+    return () => stops.forEach((stop) => stop());
+  }
+
+  function watchPost(user: User): Unsubscribe {
+    return onSnapshot(
+      doc(db, "posts", postId),
+      (snapshot) => {
+        const title = snapshot.get("title") as string | undefined;
+        const mine = snapshot.get("authorId") === user.uid ? " (your post)" : "";
+        $("post-title").textContent = title ? `${title}${mine}` : `No post "${postId}" (npm start seeds one)`;
+      },
+      (error) => showError("comment", error),
+    );
+  }
+
+  const names = new Map<string, Promise<string>>();
+  const nameOf = (uid: string) => {
+    let name = names.get(uid);
+    if (!name) {
+      name = getDoc(doc(db, "users", uid)).then(
+        (snapshot) => (snapshot.get("displayName") as string | undefined) ?? uid,
+        () => uid,
+      );
+      names.set(uid, name);
+    }
+    return name;
+  };
+
+  function watchComments(): Unsubscribe {
+    const comments = query(collection(db, "posts", postId, "comments"), orderBy("createdAt"), limit(50));
+    return onSnapshot(
+      comments,
+      (snapshot) => {
+        const list = $("comments");
+        list.replaceChildren(
+          ...snapshot.docs.map((comment) => {
+            const li = el("li", "comment");
+            const author = el("span", "author", "…");
+            void nameOf(String(comment.get("authorId"))).then((name) => (author.textContent = name));
+            li.append(author, document.createTextNode(String(comment.get("text"))));
+            return li;
+          }),
+        );
+      },
+      (error) => showError("comment", error),
+    );
+  }
+
+  // --- Pushes to this browser ------------------------------------------------------------------------
+  function followPushes(): () => void {
+    const list = $("pushes");
+    list.replaceChildren();
+    const seen = new Set<string>();
+    const show = (item: ForegroundPush, atTop: boolean) => {
+      const key = `${item.at}|${item.title ?? ""}|${item.body ?? ""}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const li = el("li", "push");
+      li.append(
+        el("div", "title", item.title ?? "(no title)"),
+        el("div", "body", item.body ?? ""),
+        el("div", "time", new Date(item.at).toLocaleTimeString()),
+      );
+      if (atTop) list.prepend(li);
+      else list.append(li);
+      $("no-pushes").hidden = true;
+    };
+    const stop = push.onForegroundPush((item) => show(item, true));
+    push.pushesSoFar().then(
+      (items) => items.forEach((item) => show(item, false)),
+      (error: unknown) => showError("device", error),
+    );
+    return stop;
+  }
+
+  function showError(where: "sign-in" | "device" | "comment", error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (where === "comment") {
+      $("comment-error").textContent = message;
+      $("comment-error").hidden = false;
+    } else if (where === "device") {
+      $("device-state").textContent = `Could not register this browser: ${message}`;
+    } else {
+      $("sign-in-error").textContent = `Could not sign in: ${message}`;
+      $("sign-in-error").hidden = false;
+    }
+  }
+}
+
+void main();
