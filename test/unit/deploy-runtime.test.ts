@@ -15,6 +15,7 @@ type RuntimeEntry = { friendly: string; status: string; deprecationDate: string;
 type PackageJson = {
   engines?: { node?: string };
   devDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
 };
 
 function readJson<T>(file: string): T {
@@ -83,11 +84,18 @@ describe("deploy runtime", () => {
       rootEngines: rootPackage.engines?.node,
       functionsEngines: functionsPackage.engines?.node,
       typesNode: rootPackage.devDependencies?.["@types/node"]?.split(".")[0],
-      nodeDevDependency: rootPackage.devDependencies?.["node"]?.split(".")[0],
-    }).toEqual({ rootEngines: major, functionsEngines: major, typesNode: major, nodeDevDependency: major });
+      // One official Node binary package per platform (npm installs only the one whose os/cpu match).
+      nodeBinaries: [
+        ...new Set(
+          Object.entries(rootPackage.optionalDependencies ?? {})
+            .filter(([name]) => /^node-(bin-)?(darwin|linux|win)-/.test(name))
+            .map(([, version]) => version.split(".")[0]),
+        ),
+      ],
+    }).toEqual({ rootEngines: major, functionsEngines: major, typesNode: major, nodeBinaries: [major] });
   });
 
-  it("is the Node this test runs on (npm scripts put the node devDependency first on PATH)", () => {
+  it("is the Node this test runs on (npm scripts put the Node binary package first on PATH)", () => {
     expect(process.versions.node.split(".")[0]).toBe(major);
   });
 });
