@@ -12,6 +12,9 @@ import { SCRATCH } from "./harness.mjs";
 export const EMULATORS_LOG = path.join(SCRATCH, "logs", "emulators.log");
 
 const DEBUG_LINE = /^>\s+\{.*"severity":"DEBUG"/;
+/** firebase-tools colours its output even into a pipe; the file gets it without the colour codes. */
+// eslint-disable-next-line no-control-regex
+const COLOUR_CODES = /\u001b\[[0-9;]*m/g;
 
 /** The log file as the user would type it: relative to the working directory when it is inside it. */
 export function shownLogPath() {
@@ -29,7 +32,7 @@ export function openEmulatorLog() {
   const fd = openSync(EMULATORS_LOG, "w");
   let open = true;
   const write = (text) => {
-    if (open) writeSync(fd, text);
+    if (open) writeSync(fd, text.replace(COLOUR_CODES, ""));
   };
   return {
     copy(stream, { toConsole, onLine = () => {} }) {
