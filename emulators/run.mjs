@@ -359,8 +359,9 @@ async function whenReady(env) {
     if (seeded.status !== 0) log(`the demo seed failed (exit ${seeded.status}); the emulators keep running`);
   }
   // The demo web app (demo-app/): the Web client to try in a browser, beside the emulators.
-  const { startDemoApp } = await import("../demo-app/server.mjs");
-  const demoApp = await startDemoApp().catch((error) => log(`the demo app did not start: ${error.message}`));
+  const demoApp = await import("../demo-app/server.mjs")
+    .then(({ startDemoApp }) => startDemoApp())
+    .catch((error) => log(`the demo app did not start: ${error.message}`));
   const functionsUrl = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
   process.stdout.write(
     [
