@@ -49,9 +49,12 @@ function startDemoServer(): Promise<string> {
 const deviceIdOf = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
 
 beforeAll(async () => {
+  // Only inside this run's emulators (adminDb() refuses without them): the seed resets the demo world of
+  // whatever emulators listen on the default ports.
+  const db = adminDb();
   expect(await run("scripts/demo-seed.mjs")).toBe(0);
   // A post of Alice's of its own, so no other test's coalescing window on the demo post is in the way.
-  await adminDb()
+  await db
     .collection("posts")
     .doc(postId)
     .set({ authorId: "demo-alice", title: "Browser test post", createdAt: FieldValue.serverTimestamp() });
