@@ -26,6 +26,13 @@ export async function sendSlice(task: SliceTask, deps: SliceFanOut): Promise<Sli
   const gate = await slices.begin(eventId, slice);
   if (!gate.owned) {
     log.commentPushSliceDuplicate({ ...ids, status: gate.status, sendStarted: gate.sendStarted });
+    // Another run holds the slice and has sent nothing yet: Cloud Tasks runs the task again later, and that
+    // run finds the slice ended, or takes it over once the lease has run out (docs/delivery.md, "Leases").
+    if (gate.retryAfterMs !== undefined) {
+      throw new Error(
+        `pushDeliveries/${eventId}/slices/${slice.index} is held by another run for ${Math.ceil(gate.retryAfterMs / 1000)} s more; retry later`,
+      );
+    }
     return { kind: "already-handled", status: gate.status };
   }
 

@@ -1,6 +1,6 @@
 // The comment-push trigger: every new `posts/{postId}/comments/{commentId}` fanned out to the post's author
 // and subscribers (docs/api.md), exactly once (docs/delivery.md); large audiences through sendCommentPushSlice.
-import { pushRetryPolicy, pushTasksThreshold } from "../params";
+import { COMMENT_TRIGGER_TIMEOUT_SECONDS, pushRetryPolicy, pushTasksThreshold } from "../params";
 import { onDocumentCreated } from "firebase-functions/v2/firestore";
 import { commentPushDeps, commentSliceQueue } from "../commentPush/defaults";
 import type { CommentCreatedEvent, CommentPushDeps } from "../commentPush/deps";
@@ -29,7 +29,7 @@ export const onCommentCreated = onDocumentCreated(
     retry: true,
     // The most an event function may run. Direct sends (≤ 500 per sendEach, 2 in flight) plus the retry
     // budget fit well inside it; the rest is for reading and planning the largest audiences.
-    timeoutSeconds: 540,
+    timeoutSeconds: COMMENT_TRIGGER_TIMEOUT_SECONDS,
   },
   async (event) => {
     await handleCommentCreated(event);
