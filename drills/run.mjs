@@ -1,0 +1,287 @@
+#!/usr/bin/env node
+// The crash drills (docs/delivery.md, "Crash drills"): `npm run drills` runs them inside the emulator
+// harness. Each drill runs the comment trigger's handler in a child process (drills/child.mjs), kills it
+// for real where the drill says (SIGKILL at a crash point), runs the retry in a new child, and asserts how
+// many pushes each device received (the FCM emulator's log) and what the delivery record says. Slices run
+// in the Functions emulator, dispatched by the Cloud Tasks emulator. Ends with `N passed, N failed`.
+import { spawn } from "node:child_process";
+import http from "node:http";
+import { arrangePost, delivery, eventually, pushesPerToken, sleep, tally } from "./world.mjs";
+
+const LEASE_MS = 2_000;
+const CHILD = new URL("./child.mjs", import.meta.url).pathname;
+const TASKS_HOST = process.env.CLOUD_TASKS_EMULATOR_HOST ?? "127.0.0.1:9499";
+
+/** Runs the trigger's handler once in a child; resolves with its exit and its one JSON line. */
+function runTrigger(event, { crashAt, threshold = 1_000_000, tasksHost = TASKS_HOST } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CHILD, JSON.stringify({ event, leaseMs: LEASE_MS, threshold })], {
+      env: {
+        ...process.env,
+        CLOUD_TASKS_EMULATOR_HOST: tasksHost,
+        ...(crashAt ? { PUSH_CRASH_AT: crashAt } : { PUSH_CRASH_AT: "" }),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.stderr.on("data", (chunk) => (err += chunk));
+    child.on("exit", (code, signal) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      let result;
+      try {
+        result = JSON.parse(line);
+      } catch {
+        result = undefined;
+      }
+      resolve({ code, signal, result, stderr: err.slice(-2_000) });
+    });
+  });
+}
+
+/**
+ * A Cloud Tasks stand-in in front of the Cloud Tasks emulator: `decide({ count, taskName })` says, for each
+ * enqueue request, "forward", or an answer to give instead ({ status, error }), or "forward-then" an answer
+ * (the task is created, the caller is told it failed: an enqueue that went through but timed out).
+ */
+async function tasksProxy(decide) {
+  let count = 0;
+  const seen = [];
+  const server = http.createServer((request, response) => {
+    const chunks = [];
+    request.on("data", (c) => chunks.push(c));
+    request.on("end", async () => {
+      const body = Buffer.concat(chunks);
+      let taskName = "";
+      try {
+        taskName = JSON.parse(body.toString("utf8"))?.task?.name ?? "";
+      } catch {
+        /* not an enqueue */
+      }
+      count++;
+      const decision = decide({ count, taskName, method: request.method });
+      seen.push({ count, taskName, decision: decision.kind });
+      const answer = (status, statusText) => {
+        response.writeHead(status, { "content-type": "application/json" });
+        response.end(
+          JSON.stringify({ error: { code: status, status: statusText, message: `drill: ${statusText}` } }),
+        );
+      };
+      if (decision.kind === "answer") return answer(decision.status, decision.statusText);
+      const forwarded = await fetch(`http://${TASKS_HOST}${request.url}`, {
+        method: request.method,
+        headers: { ...request.headers, host: TASKS_HOST },
+        body: request.method === "GET" || request.method === "HEAD" ? undefined : body,
+      });
+      const text = await forwarded.text();
+      if (decision.kind === "forward-then") return answer(decision.status, decision.statusText);
+      response.writeHead(forwarded.status, {
+        "content-type": forwarded.headers.get("content-type") ?? "application/json",
+      });
+      response.end(text);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  return { host: `127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(r)) };
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function sweep() {
+  const response = await fetch("http://127.0.0.1:5001/demo-push/us-central1/sweepDeliveries-0", {
+    method: "POST",
+  });
+  check(response.ok, `sweepDeliveries-0 answered HTTP ${response.status}`);
+}
+
+const drills = [
+  {
+    name: "killed after the gate, before sending: the retry delivers, once",
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: 20, devicesEach: 1 });
+      const first = await runTrigger(event, { crashAt: "after-gate" });
+      check(first.signal === "SIGKILL", `the first run was not killed (exit ${first.code}, ${first.signal})`);
+      const held = await delivery(event.id);
+      check(
+        held?.status === "sending" && held.sendStarted === false,
+        `after the kill: ${JSON.stringify(held)}`,
+      );
+      // A retry inside the dead run's lease is asked to come back later (Eventarc would), not dropped.
+      const early = await runTrigger(event);
+      check(
+        early.result?.name === "DeliveryLeasedError",
+        `a retry inside the lease: ${JSON.stringify(early.result)}`,
+      );
+      await sleep(LEASE_MS + 200);
+      const retry = await runTrigger(event);
+      check(
+        retry.result?.outcome?.kind === "delivered",
+        `the retry: ${JSON.stringify(retry.result)} ${retry.stderr}`,
+      );
+      const counts = tally(await pushesPerToken(tokens));
+      check(
+        counts.once === 20 && counts.zero === 0 && counts.more === 0,
+        `pushes per device: ${JSON.stringify(counts)}`,
+      );
+      const record = await delivery(event.id);
+      check(
+        record.status === "done" && record.sent === 20 && record.attempts === 2,
+        `record: ${JSON.stringify(record)}`,
+      );
+    },
+  },
+  {
+    name: "killed in the middle of sending: no device gets two, the record tells what is unknown",
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: 120, devicesEach: 10 });
+      const first = await runTrigger(event, { crashAt: "sent-batch:1" });
+      check(first.signal === "SIGKILL", `the first run was not killed (exit ${first.code}, ${first.signal})`);
+      await sleep(LEASE_MS + 200);
+      const retry = await runTrigger(event);
+      check(retry.result?.outcome?.kind === "already-handled", `the retry: ${JSON.stringify(retry.result)}`);
+      await sweep();
+      const counts = tally(await pushesPerToken(tokens));
+      check(counts.more === 0, `a device got two pushes: ${JSON.stringify(counts)}`);
+      check(counts.once >= 500, `the first batch did not arrive: ${JSON.stringify(counts)}`);
+      const record = await eventually(
+        () => delivery(event.id),
+        (d) => d?.status !== "sending",
+        20_000,
+      );
+      check(
+        record.status === "failed" && record.unknown === 1200 && /unknown/.test(record.error ?? ""),
+        `record: ${JSON.stringify({ ...record, content: undefined })}`,
+      );
+      return `${counts.once} devices got the push before the kill, ${counts.zero} never will; the record says 1200 unknown`;
+    },
+  },
+  {
+    name: "killed in the middle of enqueueing slices: the retry enqueues the rest, every device once",
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: 120, devicesEach: 10 });
+      const first = await runTrigger(event, { crashAt: "enqueue:2", threshold: 5 });
+      check(first.signal === "SIGKILL", `the first run was not killed (exit ${first.code}, ${first.signal})`);
+      const held = await delivery(event.id);
+      check(
+        held?.enqueueing === true && held.slices === 4,
+        `after the kill: ${JSON.stringify({ ...held, content: undefined })}`,
+      );
+      await sleep(LEASE_MS + 200);
+      const retry = await runTrigger(event, { threshold: 5 });
+      check(
+        retry.result?.outcome?.kind === "enqueued",
+        `the retry: ${JSON.stringify(retry.result)} ${retry.stderr}`,
+      );
+      const record = await eventually(
+        () => delivery(event.id),
+        (d) => d?.status !== "sending",
+        120_000,
+      );
+      const counts = tally(await pushesPerToken(tokens));
+      check(counts.once === 1200 && counts.more === 0, `pushes per device: ${JSON.stringify(counts)}`);
+      check(
+        record.status === "done" &&
+          record.sent === 1200 &&
+          record.slicesDone === 4 &&
+          record.enqueueing === false,
+        `record: ${JSON.stringify({ ...record, content: undefined })}`,
+      );
+    },
+  },
+  {
+    name: "enqueue answered 429, then 200: every device once",
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: 60, devicesEach: 10 });
+      const proxy = await tasksProxy(({ count }) =>
+        count === 1 ? { kind: "answer", status: 429, statusText: "RESOURCE_EXHAUSTED" } : { kind: "forward" },
+      );
+      try {
+        const run = await runTrigger(event, { threshold: 5, tasksHost: proxy.host });
+        check(
+          run.result?.outcome?.kind === "enqueued" && run.result.outcome.notEnqueued === 0,
+          `run: ${JSON.stringify(run.result)} ${run.stderr}`,
+        );
+        check(proxy.seen[0]?.decision === "answer", "the proxy never answered 429");
+      } finally {
+        await proxy.close();
+      }
+      const record = await eventually(
+        () => delivery(event.id),
+        (d) => d?.status !== "sending",
+        120_000,
+      );
+      const counts = tally(await pushesPerToken(tokens));
+      check(counts.once === 600 && counts.more === 0, `pushes per device: ${JSON.stringify(counts)}`);
+      check(
+        record.status === "done" && record.sent === 600,
+        `record: ${JSON.stringify({ ...record, content: undefined })}`,
+      );
+    },
+  },
+  {
+    name: "a slice reported not enqueued whose task does run: counted once",
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: 60, devicesEach: 10 });
+      // Slice 1's enqueue goes through, but every answer about it says 500: after its retries the trigger
+      // gives it up as not enqueued, while the Cloud Tasks emulator dispatches the task it did create.
+      const proxy = await tasksProxy(({ taskName }) =>
+        /-1$/.test(taskName)
+          ? { kind: "forward-then", status: 500, statusText: "INTERNAL" }
+          : { kind: "forward" },
+      );
+      let run;
+      try {
+        run = await runTrigger(event, { threshold: 5, tasksHost: proxy.host });
+      } finally {
+        await proxy.close();
+      }
+      check(run.result?.outcome?.notEnqueued === 1, `run: ${JSON.stringify(run.result)} ${run.stderr}`);
+      const record = await eventually(
+        () => delivery(event.id),
+        (d) => d?.status !== "sending",
+        120_000,
+      );
+      await sleep(3_000); // let a late task finish, if it was going to count the slice again
+      const after = await delivery(event.id);
+      const counts = tally(await pushesPerToken(tokens));
+      check(counts.more === 0, `a device got two pushes: ${JSON.stringify(counts)}`);
+      check(
+        after.slicesDone === 2 &&
+          after.tokens === 600 &&
+          after.sent + after.failed === 600 &&
+          after.sent === counts.once,
+        `counted twice or not at all: ${JSON.stringify({ ...after, content: undefined })}`,
+      );
+      check(record.status !== "sending", "the delivery never ended");
+      return `slice 1 was counted once, by ${after.failed === 0 ? "its task (it ran first)" : "the trigger (the task found it counted and sent nothing)"}`;
+    },
+  },
+];
+
+async function main() {
+  const only = process.argv[2];
+  let passed = 0;
+  let failed = 0;
+  for (const drill of drills) {
+    if (only && !drill.name.includes(only)) continue;
+    const started = Date.now();
+    try {
+      const note = await drill.run();
+      passed++;
+      process.stdout.write(
+        `✓ ${drill.name} (${Math.round((Date.now() - started) / 1000)} s)${note ? `\n    ${note}` : ""}\n`,
+      );
+    } catch (error) {
+      failed++;
+      process.stdout.write(`✗ ${drill.name}\n    ${String(error?.message ?? error).slice(0, 2_000)}\n`);
+    }
+  }
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+await main();
