@@ -4,7 +4,6 @@
 import { randomUUID } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
 import functionsTest from "firebase-functions-test";
-import type { ScheduledEvent } from "firebase-functions/v2/scheduler";
 import { sweepDeliveries } from "../../functions/src/index";
 import type { CredentialBreaker } from "../../functions/src/commentPush/breaker";
 import { BreakerStore } from "../../functions/src/commentPush/store/breakerStore";
