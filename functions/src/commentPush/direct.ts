@@ -92,8 +92,10 @@ export async function fanOutComment(
     try {
       await stores.deliveries.abandon(event.id, errorText(error));
     } catch (recordError) {
-      // The delivery stays `sending`, so a retry would be refused: say so, and do not ask for one.
+      // The delivery stays `sending` under this run's lease, with nothing sent: a retry takes it over
+      // once the lease has run out (docs/delivery.md, "Leases").
       log.commentPushFinishFailed({ eventId: event.id, error: recordError });
+      if (willRetry) throw error;
       return { kind: "aborted", willRetry: false, error: errorText(error) };
     }
     if (willRetry) throw error;

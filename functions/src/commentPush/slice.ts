@@ -48,9 +48,9 @@ export async function sendSlice(task: SliceTask, deps: SliceFanOut): Promise<Sli
       try {
         await slices.abandon(eventId, slice.index, errorText(error));
       } catch (recordError) {
-        // The slice stays `sending`, so a retry would be refused: do not ask for one.
+        // The slice stays `sending` under this run's lease, nothing sent: a retry of its task takes it
+        // over once the lease has run out (docs/delivery.md, "Leases").
         log.commentPushFinishFailed({ eventId, error: recordError });
-        return { kind: "aborted", willRetry: false, error: errorText(error) };
       }
       throw error;
     }
