@@ -69,9 +69,15 @@ async function tasksProxy(decide) {
         );
       };
       if (decision.kind === "answer") return answer(decision.status, decision.statusText);
+      // Never answered: the caller waits until it is killed (an enqueue in flight at the crash).
+      if (decision.kind === "hang") return undefined;
+      const headers = {};
+      for (const name of ["content-type", "authorization"]) {
+        if (request.headers[name]) headers[name] = request.headers[name];
+      }
       const forwarded = await fetch(`http://${TASKS_HOST}${request.url}`, {
         method: request.method,
-        headers: { ...request.headers, host: TASKS_HOST },
+        headers,
         body: request.method === "GET" || request.method === "HEAD" ? undefined : body,
       });
       const text = await forwarded.text();
@@ -84,7 +90,15 @@ async function tasksProxy(decide) {
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address();
-  return { host: `127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(r)) };
+  return {
+    host: `127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
+  };
 }
 
 function check(condition, message) {
@@ -163,7 +177,16 @@ const drills = [
     name: "killed in the middle of enqueueing slices: the retry enqueues the rest, every device once",
     async run() {
       const { tokens, event } = await arrangePost({ followers: 120, devicesEach: 10 });
-      const first = await runTrigger(event, { crashAt: "enqueue:2", threshold: 5 });
+      // Slices 0 and 1 are enqueued; the enqueues of 2 and 3 are still in flight when the run is killed.
+      const proxy = await tasksProxy(({ taskName }) =>
+        /-[01]$/.test(taskName) ? { kind: "forward" } : { kind: "hang" },
+      );
+      let first;
+      try {
+        first = await runTrigger(event, { crashAt: "enqueue:2", threshold: 5, tasksHost: proxy.host });
+      } finally {
+        await proxy.close();
+      }
       check(first.signal === "SIGKILL", `the first run was not killed (exit ${first.code}, ${first.signal})`);
       const held = await delivery(event.id);
       check(
