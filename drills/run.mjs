@@ -5,8 +5,51 @@
 // many pushes each device received (the FCM emulator's log) and what the delivery record says. Slices run
 // in the Functions emulator, dispatched by the Cloud Tasks emulator. Ends with `N passed, N failed`.
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import http from "node:http";
-import { arrangePost, delivery, eventually, pushesPerToken, sleep, tally } from "./world.mjs";
+import { createRequire } from "node:module";
+import { arrangePost, db, delivery, eventually, pushesPerToken, sleep, tally } from "./world.mjs";
+
+const require = createRequire(import.meta.url);
+const FUNCTIONS_DIR = new URL("../functions", import.meta.url).pathname;
+const FCM = `http://${process.env.FCM_EMULATOR_HOST ?? "127.0.0.1:9599"}`;
+
+/**
+ * The Functions emulator's worker processes that run `target` for this checkout: the processes a Cloud
+ * Functions instance would be. Found by their environment (FUNCTION_TARGET) and working directory.
+ */
+function functionWorkers(target) {
+  const pids = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+      if (!environ.includes(`FUNCTION_TARGET=${target}`)) continue;
+      if (readlinkSync(`/proc/${entry}/cwd`) !== FUNCTIONS_DIR) continue;
+      pids.push(Number(entry));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return pids;
+}
+
+async function setFcmLatency(ms) {
+  await fetch(`${FCM}/emulator/v1/latency`, {
+    method: ms > 0 ? "PUT" : "DELETE",
+    headers: { "content-type": "application/json" },
+    body: ms > 0 ? JSON.stringify({ ms }) : undefined,
+  });
+}
+
+/** One sweep in this process, its clock `aheadMs` in the future (the sweeper a while later). */
+async function sweepAhead(aheadMs) {
+  const { SweepStore } = require("../functions/lib/commentPush/store/sweepStore.js");
+  const { DeliveryStore, MAX_GATE_ATTEMPTS } = require("../functions/lib/commentPush/store/deliveryStore.js");
+  const { sweepDeliveries } = require("../functions/lib/commentPush/sweepDeliveries.js");
+  const deliveries = new DeliveryStore(db, { maxAttempts: MAX_GATE_ATTEMPTS, leaseMs: 0 });
+  return sweepDeliveries({ store: new SweepStore(db, deliveries), now: () => Date.now() + aheadMs });
+}
 
 const LEASE_MS = 2_000;
 const CHILD = new URL("./child.mjs", import.meta.url).pathname;
@@ -281,6 +324,57 @@ const drills = [
       );
       check(record.status !== "sending", "the delivery never ended");
       return `slice 1 was counted once, by ${after.failed === 0 ? "its task (it ran first)" : "the trigger (the task found it counted and sent nothing)"}`;
+    },
+  },
+  {
+    name: "the Functions emulator's slice workers killed in the middle of a fan-out: no device gets two",
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: 120, devicesEach: 10 });
+      // FCM answers slowly, so the slices are caught with their requests out and their answers not back.
+      await setFcmLatency(4_000);
+      let killed = [];
+      try {
+        const run = await runTrigger(event, { threshold: 5 });
+        check(run.result?.outcome?.kind === "enqueued", `run: ${JSON.stringify(run.result)} ${run.stderr}`);
+        const slices = db.collection(`pushDeliveries/${event.id}/slices`);
+        await eventually(
+          async () => (await slices.where("sendStarted", "==", true).get()).size,
+          (n) => n > 0,
+          60_000,
+        );
+        killed = functionWorkers("sendCommentPushSlice");
+        check(killed.length > 0, "no sendCommentPushSlice worker of this checkout was found");
+        for (const pid of killed) process.kill(pid, "SIGKILL");
+      } finally {
+        await setFcmLatency(0);
+      }
+      // The slices not killed end; the Cloud Tasks emulator retries the killed ones, whose gates refuse.
+      await eventually(
+        async () =>
+          (await db.collection(`pushDeliveries/${event.id}/slices`).where("status", "==", "sending").get())
+            .size,
+        (n) => n <= killed.length,
+        90_000,
+      );
+      await sleep(5_000); // the FCM emulator's delayed answers land in its log
+      const stuck = await delivery(event.id);
+      check(stuck.status === "sending", `the delivery ended although slices died: ${stuck.status}`);
+      const summary = await sweepAhead(2 * 3_600_000);
+      check(
+        summary.swept.some((path) => path.startsWith(`pushDeliveries/${event.id}/slices/`)),
+        "nothing swept",
+      );
+      const record = await delivery(event.id);
+      const counts = tally(await pushesPerToken(tokens));
+      check(counts.more === 0, `a device got two pushes: ${JSON.stringify(counts)}`);
+      check(
+        record.status === "failed" &&
+          record.slicesDone === record.slices &&
+          record.unknown > 0 &&
+          record.sent + record.failed + record.rejected + record.unknown === 1200,
+        `record: ${JSON.stringify({ ...record, content: undefined })}`,
+      );
+      return `${killed.length} worker(s) killed; ${counts.once} devices got the push, ${counts.zero} did not; ${record.unknown} recorded unknown`;
     },
   },
 ];
