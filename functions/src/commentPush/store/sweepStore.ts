@@ -54,10 +54,13 @@ export class SweepStore {
     private readonly deliveries: Pick<DeliveryStore, "ref" | "finishIfLastSlice">,
   ) {}
 
-  /** Deliveries, then slices, still `sending`, a page at a time. */
+  /**
+   * Slices, then deliveries, still `sending`, a page at a time: a swept slice may be the last of its
+   * delivery and end it, so its delivery is read after.
+   */
   async *sending(): AsyncGenerator<SendingDoc[]> {
-    yield* this.pages("delivery");
     yield* this.pages("slice");
+    yield* this.pages("delivery");
   }
 
   private async *pages(kind: SendingDoc["kind"]): AsyncGenerator<SendingDoc[]> {
@@ -92,13 +95,9 @@ export class SweepStore {
       const record = data && sweepRecordOf("delivery", data);
       const decision = record ? decideSweep(record, nowMs) : { sweep: false as const };
       if (!data || !decision.sweep) return { swept: false };
-      const tasks = data.fanOut === "tasks";
-      const accounted = count(data.sent) + count(data.failed) + count(data.rejected);
-      const unknown = !decision.fateUnknown
-        ? 0
-        : tasks
-          ? Math.max(0, count(data.audience) - accounted - count(data.unknown))
-          : count(data.tokens);
+      // Through tasks, what is unknown is counted by the sweep of each slice that started; a slice never
+      // dispatched sent nothing.
+      const unknown = decision.fateUnknown && data.fanOut !== "tasks" ? count(data.tokens) : 0;
       tx.update(ref, {
         status: "failed",
         error: decision.error,
