@@ -33,6 +33,10 @@ export async function applyCredentialBreaker(
   answers: number,
   breaker: CredentialBreaker,
 ): Promise<DeliveryReport> {
+  // A send the per-delivery guard tripped on has failed loudly and marked no mismatch already: it stays out
+  // of the window, so a big broken delivery neither opens the breaker for the healthy sends that follow
+  // nor dilutes the small ones it is there to judge.
+  if (report.massRejectionGuardTripped) return report;
   const now = breaker.now();
   const mismatches = mismatchesIn(report);
   const counting = breaker.count(now, { answers, mismatches }).catch((error: unknown) => {
