@@ -104,8 +104,8 @@ export function fakeDeliveryStore(maxAttempts = 3, clock: FakeClock = { now: 1_0
       const plan = plans.get(eventId);
       return Promise.resolve(plan && { ...plan, slices: plan.slices.length });
     },
-    plannedSlices: async function* (eventId) {
-      yield await Promise.resolve(plans.get(eventId)?.slices ?? []);
+    plannedSlices: async function* (eventId, count) {
+      yield await Promise.resolve((plans.get(eventId)?.slices ?? []).filter((slice) => slice.index < count));
     },
     enqueued: (eventId) => gates.update(eventId, { enqueueing: false }),
   };

@@ -65,7 +65,8 @@ export async function fanOutComment(
     const recorded = await stores.deliveries.recordedPlan(event.id);
     if (!recorded || !deps.tasks) throw new Error(`pushDeliveries/${event.id}: no recorded plan to resume`);
     log.commentPushResumed({ ...ids, attempt: gate.attempt, slices: recorded.slices });
-    return enqueueSlices(event.id, recorded, stores.deliveries.plannedSlices(event.id), deps, 0, true);
+    const pages = stores.deliveries.plannedSlices(event.id, recorded.slices);
+    return enqueueSlices(event.id, recorded, pages, deps, 0, true);
   }
 
   // Prepare: nothing has been sent, so a failure here may be retried.

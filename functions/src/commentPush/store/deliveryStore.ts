@@ -134,11 +134,15 @@ export class DeliveryStore {
     };
   }
 
-  /** The recorded slices, a page at a time (memory stays flat however many there are). */
-  async *plannedSlices(eventId: string): AsyncGenerator<PlannedSlice[]> {
+  /**
+   * The recorded slices, a page at a time (memory stays flat however many there are). Only the first
+   * `count` (the plan the delivery recorded): an earlier attempt that failed before recording its plan may
+   * have left more docs, planned differently.
+   */
+  async *plannedSlices(eventId: string, count: number): AsyncGenerator<PlannedSlice[]> {
     let after: number | undefined;
     for (;;) {
-      let query = this.planRef(eventId).orderBy("index").limit(PLAN_PAGE);
+      let query = this.planRef(eventId).where("index", "<", count).orderBy("index").limit(PLAN_PAGE);
       if (after !== undefined) query = query.startAfter(after);
       const page = (await query.get()).docs.map((doc) => doc.data());
       if (page.length === 0) return;
