@@ -132,3 +132,75 @@ export function pushTasksThreshold(): number {
 export function pruneSettingsParams(): { staleDays: number; maxWritesPerSecond: number } {
   return { staleDays: TOKEN_STALE_DAYS.value(), maxWritesPerSecond: PRUNE_MAX_WRITES_PER_SECOND.value() };
 }
+
+// --- Leases, the sweeper, the credential breaker, messages (issue 13; docs/delivery.md) ----------------
+
+/** The comment trigger's timeout: the most an event function may run. Its lease derives from it. */
+export const COMMENT_TRIGGER_TIMEOUT_SECONDS = 540;
+/** sendCommentPushSlice's timeout: one sendEach of 500 plus the retry budget and firebase-admin's 503 retries. */
+export const SLICE_TASK_TIMEOUT_SECONDS = 300;
+/** Beyond a function's timeout, before its lease runs out: clock skew between instances, and the platform's kill. */
+export const LEASE_MARGIN_SECONDS = 60;
+
+export const PUSH_MESSAGE_TTL_SECONDS = defineInt("PUSH_MESSAGE_TTL_SECONDS", {
+  default: 86_400,
+  description:
+    "How long FCM keeps trying to reach an offline device with a comment push, in seconds (Android ttl, APNs " +
+    "apns-expiration, Web Push TTL). Past it the push is dropped rather than shown late (0..2419200).",
+});
+
+export const SENDER_ID_MISMATCH_GRACE_DAYS = defineInt("SENDER_ID_MISMATCH_GRACE_DAYS", {
+  default: 7,
+  description:
+    "Days a token marked rejected for SENDER_ID_MISMATCH is kept before the prune deletes it, so that a deploy " +
+    "with the wrong credentials can be rolled back without losing anybody's tokens (0..365).",
+});
+
+export const PUSH_BREAKER_WINDOW_SECONDS = defineInt("PUSH_BREAKER_WINDOW_SECONDS", {
+  default: 600,
+  description:
+    "Length of the credential breaker's window, in seconds: mismatched-credential answers are counted per " +
+    "window across every delivery of the project (60..86400).",
+});
+
+export const PUSH_BREAKER_MIN_ANSWERS = defineInt("PUSH_BREAKER_MIN_ANSWERS", {
+  default: 20,
+  description:
+    "FCM answers a breaker window must have counted before mismatches can open it (≥ 1): below it, a few " +
+    "foreign tokens cannot be told from a broken configuration, so they count but do not decide.",
+});
+
+export const PUSH_BREAKER_MISMATCH_PERCENT = defineInt("PUSH_BREAKER_MISMATCH_PERCENT", {
+  default: 50,
+  description:
+    "The breaker opens when more than this percentage of a window's answers were mismatched-credential (1..100).",
+});
+
+/** The lease of a comment trigger's run (docs/delivery.md, "Leases"), in ms. */
+export function deliveryLeaseMs(): number {
+  return (COMMENT_TRIGGER_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS) * 1000;
+}
+
+/** The lease of a slice task's run, in ms. */
+export function sliceLeaseMs(): number {
+  return (SLICE_TASK_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS) * 1000;
+}
+
+/** The TTL of every push message, in seconds. */
+export function pushMessageTtlSeconds(): number {
+  return Math.min(2_419_200, Math.max(0, PUSH_MESSAGE_TTL_SECONDS.value()));
+}
+
+/** The grace before the prune deletes a token rejected for a sender-id mismatch, in days. */
+export function senderIdMismatchGraceDays(): number {
+  return Math.min(365, Math.max(0, SENDER_ID_MISMATCH_GRACE_DAYS.value()));
+}
+
+/** The credential breaker's settings from the params. */
+export function credentialBreakerParams(): { windowMs: number; minAnswers: number; share: number } {
+  return {
+    windowMs: Math.min(86_400, Math.max(60, PUSH_BREAKER_WINDOW_SECONDS.value())) * 1000,
+    minAnswers: Math.max(1, PUSH_BREAKER_MIN_ANSWERS.value()),
+    share: Math.min(100, Math.max(1, PUSH_BREAKER_MISMATCH_PERCENT.value())) / 100,
+  };
+}

@@ -109,6 +109,13 @@ const isProblemList = (details: unknown) =>
       typeof (d as { message?: unknown }).message === "string",
   );
 
+/** Whether the `firebase` client SDK can encode `data` (its `encode` throws on a non-finite number). */
+function clientEncodable(data: unknown): boolean {
+  if (typeof data === "number") return Number.isFinite(data);
+  if (data === null || typeof data !== "object") return true;
+  return Object.values(data).every(clientEncodable);
+}
+
 const deviceCount = async () => (await adminDb().collection("devices").count().get()).data().count;
 
 afterAll(closeEmulatorConnections);
@@ -143,9 +150,15 @@ describe("malformed callable payloads", () => {
   it(`a sample of ${CLIENT_SAMPLE} through the client SDK gets the same answer`, async () => {
     const client = await signedInClient();
     const before = await deviceCount();
+    // Only payloads a client can send: the client SDK itself refuses to encode NaN and ±Infinity (a plain
+    // `Error` "Data cannot be encoded in JSON", thrown before any request), so those never reach a server.
     const samples = [
-      ...fc.sample(malformedRegister, CLIENT_SAMPLE / 2).map((data) => ["registerDevice", data] as const),
-      ...fc.sample(malformedUnregister, CLIENT_SAMPLE / 2).map((data) => ["unregisterDevice", data] as const),
+      ...fc
+        .sample(malformedRegister.filter(clientEncodable), CLIENT_SAMPLE / 2)
+        .map((data) => ["registerDevice", data] as const),
+      ...fc
+        .sample(malformedUnregister.filter(clientEncodable), CLIENT_SAMPLE / 2)
+        .map((data) => ["unregisterDevice", data] as const),
     ];
     for (const [name, data] of samples) {
       const error = await client.call(name, data).then(

@@ -11,7 +11,12 @@ import type { SendAnswer } from "../../functions/src/commentPush/domain/deliver"
 import { beginResultOf, decideGate, type GateStatus } from "../../functions/src/commentPush/domain/gate";
 import { defaultRetryPolicy } from "../../functions/src/commentPush/domain/retryPolicy";
 import type { Subscriber } from "../../functions/src/commentPush/domain/recipients";
-import type { DeliveryCounts, SliceCounts } from "../../functions/src/commentPush/store/deliveryDocs";
+import type { CommentContent } from "../../functions/src/commentPush/sliceTask";
+import type {
+  DeliveryCounts,
+  PlannedSlice,
+  SliceCounts,
+} from "../../functions/src/commentPush/store/deliveryDocs";
 import type { ActiveDevice } from "../../functions/src/devices/deviceDoc";
 import type { Rejection } from "../../functions/src/devices/deviceStore";
 
@@ -20,23 +25,45 @@ export type FakeGateDoc<Counts> = {
   status: GateStatus;
   attempts: number;
   sendStarted: boolean;
+  leaseExpiresAtMs?: number;
+  counted?: boolean;
+  enqueueing?: boolean;
   counts?: Counts;
   error?: string;
 };
 
+/** A settable wall clock for the fakes' leases (ms since the epoch). */
+export type FakeClock = { now: number };
+
 /** Gate docs by key, taken with the production rule. */
 class FakeGates<Key, Counts> {
   readonly docs = new Map<Key, FakeGateDoc<Counts>>();
-  constructor(readonly maxAttempts: number) {}
+  constructor(
+    readonly maxAttempts: number,
+    readonly leaseMs: number,
+    readonly clock: FakeClock,
+  ) {}
 
   begin(key: Key) {
     const doc = this.docs.get(key);
-    const decision = decideGate(doc, this);
-    if (decision.kind === "create")
-      this.docs.set(key, { status: "sending", attempts: 1, sendStarted: false });
-    if (decision.kind === "take-over" && doc)
-      Object.assign(doc, { status: "sending", attempts: decision.attempt });
-    return Promise.resolve(beginResultOf(decision));
+    const now = this.clock.now;
+    const decision = decideGate(doc, this, now);
+    if (decision.kind === "create") {
+      this.docs.set(key, {
+        status: "sending",
+        attempts: 1,
+        sendStarted: false,
+        leaseExpiresAtMs: decision.leaseExpiresAtMs,
+      });
+    }
+    if ((decision.kind === "take-over" || decision.kind === "resume") && doc) {
+      Object.assign(doc, {
+        status: "sending",
+        attempts: decision.attempt,
+        leaseExpiresAtMs: decision.leaseExpiresAtMs,
+      });
+    }
+    return Promise.resolve(beginResultOf(decision, now));
   }
 
   update(key: Key, fields: Partial<FakeGateDoc<Counts>>) {
@@ -46,39 +73,67 @@ class FakeGates<Key, Counts> {
   }
 }
 
-/** A fake `pushDeliveries` store; `planned` is what `tasksPlanned` recorded. */
-export function fakeDeliveryStore(maxAttempts = 3) {
-  const gates = new FakeGates<string, DeliveryCounts>(maxAttempts);
+/** The fakes' lease: long enough that no unit test's run outlives it unless the test moves the clock. */
+export const FAKE_LEASE_MS = 600_000;
+
+/** A fake `pushDeliveries` store; `planned` is what `tasksPlanned` recorded (its slices counted). */
+export function fakeDeliveryStore(maxAttempts = 3, clock: FakeClock = { now: 1_000_000 }) {
+  const gates = new FakeGates<string, DeliveryCounts>(maxAttempts, FAKE_LEASE_MS, clock);
   const planned: { recipients?: number; audience?: number; slices?: number } = {};
+  const plans = new Map<
+    string,
+    { content: CommentContent; recipients: number; audience: number; slices: PlannedSlice[] }
+  >();
   const store: CommentPushStores["deliveries"] = {
     maxAttempts,
     begin: (eventId) => gates.begin(eventId),
     sendStarting: (eventId) => gates.update(eventId, { sendStarted: true }),
-    finish: (eventId, { status, counts, error }) => gates.update(eventId, { status, counts, error }),
+    finish: (eventId, { status, counts, error }) =>
+      gates.update(eventId, { status, counts, error, enqueueing: false }),
     abandon: (eventId, error) => gates.update(eventId, { status: "failed", error }),
     tasksPlanned: (eventId, plan) => {
-      Object.assign(planned, plan);
-      return gates.update(eventId, { sendStarted: true });
+      Object.assign(planned, {
+        recipients: plan.recipients,
+        audience: plan.audience,
+        slices: plan.slices.length,
+      });
+      plans.set(eventId, { ...plan, slices: [...plan.slices] });
+      return gates.update(eventId, { sendStarted: true, enqueueing: true });
     },
+    recordedPlan: (eventId) => {
+      const plan = plans.get(eventId);
+      return Promise.resolve(plan && { ...plan, slices: plan.slices.length });
+    },
+    plannedSlices: async function* (eventId, count) {
+      yield await Promise.resolve((plans.get(eventId)?.slices ?? []).filter((slice) => slice.index < count));
+    },
+    enqueued: (eventId) => gates.update(eventId, { enqueueing: false }),
   };
-  return { store, docs: gates.docs, planned };
+  return { store, docs: gates.docs, planned, clock };
 }
 
 /** A fake store of slices, by index (one delivery). */
-export function fakeSliceStore(maxAttempts = 3) {
-  const gates = new FakeGates<number, SliceCounts>(maxAttempts);
+export function fakeSliceStore(maxAttempts = 3, clock: FakeClock = { now: 1_000_000 }) {
+  const gates = new FakeGates<number, SliceCounts>(maxAttempts, FAKE_LEASE_MS, clock);
   const store: CommentPushStores["slices"] = {
     maxAttempts,
     begin: (_eventId, slice) => gates.begin(slice.index),
     sendStarting: (_eventId, index) => gates.update(index, { sendStarted: true }),
     abandon: (_eventId, index, error) => gates.update(index, { status: "failed", error }),
     finish: async (_eventId, index, { status, counts, error }) => {
-      await gates.update(index, { status, counts, error });
+      if (gates.docs.get(index)?.counted) return undefined;
+      await gates.update(index, { status, counts, error, counted: true });
       return undefined;
     },
     notEnqueued: (_eventId, slice, error) => {
       if (gates.docs.has(slice.index)) return Promise.resolve({ counted: false });
-      gates.docs.set(slice.index, { status: "failed", attempts: 0, sendStarted: false, error });
+      gates.docs.set(slice.index, {
+        status: "failed",
+        attempts: 0,
+        sendStarted: false,
+        counted: true,
+        error,
+      });
       return Promise.resolve({ counted: true });
     },
   };
@@ -93,6 +148,8 @@ export type FakeWorldOptions = {
   failPostReads?: number;
   failMarking?: boolean;
   maxAttempts?: number;
+  /** The wall clock of the fakes' leases (shared by deliveries and slices). */
+  clock?: FakeClock;
 };
 
 /** Every store of the pipeline in memory, with counters of the reads the tests look at. */
@@ -105,8 +162,9 @@ export function fakeCommentPushStores(options: FakeWorldOptions) {
     postReadFailures: options.failPostReads ?? 0,
   };
   const marked: Rejection[] = [];
-  const deliveries = fakeDeliveryStore(options.maxAttempts);
-  const slices = fakeSliceStore(options.maxAttempts);
+  const clock = options.clock ?? { now: 1_000_000 };
+  const deliveries = fakeDeliveryStore(options.maxAttempts, clock);
+  const slices = fakeSliceStore(options.maxAttempts, clock);
   const stores: CommentPushStores = {
     posts: {
       parseComment: (data) => data as { authorId: string; text: string; createdAt: Timestamp },
@@ -153,6 +211,7 @@ export function fakeCommentPushStores(options: FakeWorldOptions) {
     deliveries: deliveries.docs,
     planned: deliveries.planned,
     slices: slices.docs,
+    clock,
   };
 }
 

@@ -22,6 +22,7 @@ describe("the deployed functions' options", () => {
       "pruneDevices",
       "registerDevice",
       "sendCommentPushSlice",
+      "sweepDeliveries",
       "unregisterDevice",
     ]);
     for (const fn of Object.values(deployed)) expect(endpointOf(fn).region).toEqual(["us-central1"]);
@@ -55,7 +56,7 @@ describe("the deployed functions' options", () => {
     expect(endpointOf(deployed.sendCommentPushSlice)).toMatchObject({
       timeoutSeconds: 300,
       taskQueueTrigger: {
-        retryConfig: { maxAttempts: 8 },
+        retryConfig: { maxAttempts: 12 },
       },
     });
     const { rateLimits = {} } = endpointOf(deployed.sendCommentPushSlice).taskQueueTrigger ?? {};
@@ -64,6 +65,13 @@ describe("the deployed functions' options", () => {
     ).toEqual({
       maxDispatchesPerSecond: "params.PUSH_TASKS_MAX_DISPATCHES_PER_SECOND",
       maxConcurrentDispatches: "params.PUSH_TASKS_MAX_CONCURRENT_DISPATCHES",
+    });
+  });
+
+  it("sweeps deliveries every 10 minutes, one run at a time", () => {
+    expect(endpointOf(deployed.sweepDeliveries)).toMatchObject({
+      maxInstances: 1,
+      scheduleTrigger: { schedule: "every 10 minutes", timeZone: "Etc/UTC" },
     });
   });
 

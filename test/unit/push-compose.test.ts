@@ -1,5 +1,6 @@
 import type { TokenMessage } from "firebase-admin/messaging";
 import {
+  collapseKeysOf,
   composeCommentPush,
   languageOf,
   truncateCodePoints,
@@ -20,14 +21,45 @@ const codePoints = (s: string) => Array.from(s).length;
 
 describe("composeCommentPush", () => {
   it("builds the FCM v1 message of the CONTRACT, usable as firebase-admin's TokenMessage", () => {
-    const message: TokenMessage = composeCommentPush(base);
+    const message: TokenMessage = composeCommentPush({ ...base, ttlSeconds: 3600, nowMs: 1_700_000_000_500 });
     expect(message).toEqual({
       token: "tok-1",
       notification: { title: "Bob commented on your post", body: "Nice post!" },
       data: { type: "comment", postId: "post-1", commentId: "comment-1", authorId: "bob-uid" },
-      android: { notification: { channelId: "comments", tag: "post-1" } },
-      apns: { payload: { aps: { "thread-id": "post-1" } } },
+      android: {
+        collapseKey: "comment-1",
+        ttl: 3_600_000,
+        notification: { channelId: "comments", tag: "post-1" },
+      },
+      apns: {
+        headers: { "apns-collapse-id": "comment-1", "apns-expiration": String(1_700_000_000 + 3600) },
+        payload: { aps: { "thread-id": "post-1" } },
+      },
+      webpush: { headers: { TTL: "3600", Topic: collapseKeysOf("comment-1").web } },
     });
+  });
+
+  it("gives every message a TTL of a day by default, on Android, APNs and Web", () => {
+    const message = composeCommentPush({ ...base, nowMs: 2_000_000_000_000 });
+    expect(message.android.ttl).toBe(86_400_000);
+    expect(message.apns.headers["apns-expiration"]).toBe(String(2_000_000_000 + 86_400));
+    expect(message.webpush.headers.TTL).toBe("86400");
+  });
+
+  it("a TTL of 0 means now or never (APNs expiration 0)", () => {
+    const message = composeCommentPush({ ...base, ttlSeconds: 0 });
+    expect(message.apns.headers["apns-expiration"]).toBe("0");
+    expect(message.android.ttl).toBe(0);
+  });
+
+  it("collapses a duplicate of the same comment: keys from the comment id, within each platform's limits", () => {
+    expect(collapseKeysOf("comment-1")).toMatchObject({ android: "comment-1", apns: "comment-1" });
+    const long = "c".repeat(65);
+    const keys = collapseKeysOf(long);
+    expect(Buffer.byteLength(keys.apns)).toBeLessThanOrEqual(64);
+    expect(keys.apns).not.toBe(collapseKeysOf("c".repeat(66)).apns);
+    expect(keys.web).toMatch(/^[0-9a-f]{32}$/);
+    expect(collapseKeysOf("comment-2").web).not.toBe(collapseKeysOf("comment-1").web);
   });
 
   it("titles in English by relation", () => {

@@ -10,7 +10,7 @@ import { deleteApp, getApps } from "firebase-admin/app";
 import type { Messaging } from "firebase-admin/messaging";
 import { emulatorMessaging } from "../../functions/src/shared/messaging";
 import { classifyFcmError } from "../../functions/src/commentPush/domain/classify";
-import { composeCommentPush } from "../../functions/src/commentPush/domain/compose";
+import { collapseKeysOf, composeCommentPush } from "../../functions/src/commentPush/domain/compose";
 import { deliverMessages } from "../../functions/src/commentPush/domain/deliver";
 
 const FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError";
@@ -116,6 +116,8 @@ const push = (token: string) =>
     commentId: "comment-1",
     authorId: "minsu",
     text: "좋은 글이네요",
+    ttlSeconds: 600,
+    nowMs: 1_800_000_000_000,
   });
 
 it("classifies what firebase-admin reports for each FCM answer, and the SDK retries only 503", async () => {
@@ -165,8 +167,16 @@ it("sends the composed message as FCM v1 expects it on the wire", async () => {
       token: "ok-wire",
       notification: { title: "민수님의 새 댓글", body: "좋은 글이네요" },
       data: { type: "comment", postId: "post-1", commentId: "comment-1", authorId: "minsu" },
-      android: { notification: { channel_id: "comments", tag: "post-1" } },
-      apns: { payload: { aps: { "thread-id": "post-1" } } },
+      android: {
+        collapse_key: "comment-1",
+        ttl: "600s",
+        notification: { channel_id: "comments", tag: "post-1" },
+      },
+      apns: {
+        headers: { "apns-collapse-id": "comment-1", "apns-expiration": "1800000600" },
+        payload: { aps: { "thread-id": "post-1" } },
+      },
+      webpush: { headers: { TTL: "600", Topic: collapseKeysOf("comment-1").web } },
     },
   ]);
 });

@@ -6,6 +6,7 @@ import type { UserStore } from "../users/userStore";
 import type { CommentPush } from "./domain/compose";
 import type { PushSender } from "./domain/deliver";
 import type { RetryPolicy } from "./domain/retryPolicy";
+import type { CredentialBreaker } from "./breaker";
 import type { SliceQueue } from "./sliceTask";
 import type { DeliveryStore } from "./store/deliveryStore";
 import type { SliceStore } from "./store/sliceStore";
@@ -17,7 +18,15 @@ export type CommentPushStores = {
   devices: Pick<DeviceStore, "activeDevicesOf" | "markRejected" | "deviceCountsOf" | "maxDevicesPerUser">;
   deliveries: Pick<
     DeliveryStore,
-    "maxAttempts" | "begin" | "sendStarting" | "finish" | "abandon" | "tasksPlanned"
+    | "maxAttempts"
+    | "begin"
+    | "sendStarting"
+    | "finish"
+    | "abandon"
+    | "tasksPlanned"
+    | "recordedPlan"
+    | "plannedSlices"
+    | "enqueued"
   >;
   slices: Pick<SliceStore, "maxAttempts" | "begin" | "sendStarting" | "abandon" | "finish" | "notEnqueued">;
 };
@@ -39,6 +48,10 @@ export type SendClock = {
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   now: () => number;
+  /** The project-wide credential breaker (docs/delivery.md); without it only the per-send guard applies. */
+  breaker?: CredentialBreaker | undefined;
+  /** Every message's TTL in seconds (compose.ts's default when absent). */
+  ttlSeconds?: number | undefined;
 };
 
 export type CommentPushDeps = SendClock & {

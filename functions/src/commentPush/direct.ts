@@ -4,6 +4,7 @@
  */
 import { errorText } from "../shared/errorText";
 import { log } from "../log";
+import { crashPoint } from "./crashPoint";
 import { assertRetryPolicy } from "./domain/retryPolicy";
 import type { CommentCreatedEvent, CommentPushDeps } from "./deps";
 import { enqueueSlices } from "./enqueue";
@@ -23,6 +24,23 @@ export type CommentPushOutcome =
     }
   | { kind: "enqueued"; audience: number; slices: number; notEnqueued: number };
 
+/**
+ * Thrown when another run holds the delivery's lease and nothing has been sent yet: the platform retries
+ * the event later (Eventarc backs off), and the retry either finds the delivery ended or takes it over once
+ * the lease has run out (docs/delivery.md, "Leases").
+ */
+export class DeliveryLeasedError extends Error {
+  constructor(
+    readonly eventId: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(
+      `pushDeliveries/${eventId} is held by another run for ${Math.ceil(retryAfterMs / 1000)} s more; retry later`,
+    );
+    this.name = "DeliveryLeasedError";
+  }
+}
+
 const NO_COUNTS: DeliveryCounts = { recipients: 0, tokens: 0, sent: 0, failed: 0, rejected: 0, retries: 0 };
 
 export async function fanOutComment(
@@ -37,7 +55,18 @@ export async function fanOutComment(
   const gate = await stores.deliveries.begin(event.id, { postId, commentId });
   if (!gate.owned) {
     log.commentPushDuplicate({ ...ids, status: gate.status, sendStarted: gate.sendStarted });
+    if (gate.retryAfterMs !== undefined) throw new DeliveryLeasedError(event.id, gate.retryAfterMs);
     return { kind: "already-handled", status: gate.status };
+  }
+  crashPoint("after-gate");
+
+  if (gate.resume) {
+    // A run died while enqueueing a recorded plan: enqueue it all again (repeats are refused as duplicates).
+    const recorded = await stores.deliveries.recordedPlan(event.id);
+    if (!recorded || !deps.tasks) throw new Error(`pushDeliveries/${event.id}: no recorded plan to resume`);
+    log.commentPushResumed({ ...ids, attempt: gate.attempt, slices: recorded.slices });
+    const pages = stores.deliveries.plannedSlices(event.id, recorded.slices);
+    return enqueueSlices(event.id, recorded, pages, deps, 0, true);
   }
 
   // Prepare: nothing has been sent, so a failure here may be retried.
@@ -54,7 +83,8 @@ export async function fanOutComment(
       await stores.deliveries.tasksPlanned(event.id, {
         recipients: plan.recipients,
         audience: plan.audience,
-        slices: plan.slices.length,
+        slices: plan.slices,
+        content: plan.content,
       });
     }
   } catch (error) {
@@ -63,8 +93,10 @@ export async function fanOutComment(
     try {
       await stores.deliveries.abandon(event.id, errorText(error));
     } catch (recordError) {
-      // The delivery stays `sending`, so a retry would be refused: say so, and do not ask for one.
+      // The delivery stays `sending` under this run's lease, with nothing sent: a retry takes it over
+      // once the lease has run out (docs/delivery.md, "Leases").
       log.commentPushFinishFailed({ eventId: event.id, error: recordError });
+      if (willRetry) throw error;
       return { kind: "aborted", willRetry: false, error: errorText(error) };
     }
     if (willRetry) throw error;
@@ -82,7 +114,10 @@ export async function fanOutComment(
   }
 
   // From here on the event is never run again.
-  if (plan.kind === "tasks") return enqueueSlices(event.id, plan, deps, Math.round(deps.now() - started));
+  if (plan.kind === "tasks") {
+    const recorded = { ...plan, slices: plan.slices.length };
+    return enqueueSlices(event.id, recorded, [plan.slices], deps, Math.round(deps.now() - started));
+  }
 
   const prepareMs = Math.round(deps.now() - started);
   const counts: DeliveryCounts = { ...NO_COUNTS, recipients: plan.recipients, tokens: plan.devices.length };

@@ -6,6 +6,7 @@ import { errorText } from "../shared/errorText";
 import type { ActiveDevice } from "../devices/deviceDoc";
 import type { DeviceStore } from "../devices/deviceStore";
 import { log } from "../log";
+import { applyCredentialBreaker, type CredentialBreaker } from "./breaker";
 import { composeCommentPush } from "./domain/compose";
 import { deliverMessages, type DeliveryReport } from "./domain/deliver";
 import type { SendClock } from "./deps";
@@ -13,7 +14,13 @@ import type { CommentContent } from "./sliceTask";
 import type { SliceCounts } from "./store/deliveryDocs";
 
 /** What `sendCommentPush` needs: the sender and its clock, and the store that marks rejected tokens. */
-export type SendDeps = SendClock & { devices: Pick<DeviceStore, "markRejected"> };
+export type SendDeps = SendClock & {
+  devices: Pick<DeviceStore, "markRejected">;
+  /** The project-wide credential breaker (breaker.ts); without it only the per-send guard applies. */
+  breaker?: CredentialBreaker | undefined;
+  /** Every message's TTL (compose.ts); its default when absent. */
+  ttlSeconds?: number | undefined;
+};
 
 /** How one send of composed messages went (a direct delivery, or one slice). */
 export type SendOutcome = {
@@ -47,16 +54,22 @@ export async function sendCommentPush(
       commentId: content.commentId,
       authorId: content.authorId,
       text: content.text,
+      ttlSeconds: deps.ttlSeconds,
     }),
   }));
-  const report = await deliverMessages({
+  const delivered = await deliverMessages({
     messages,
     sender: deps.sender,
     sleep: deps.sleep,
     random: deps.random,
     now: deps.now,
     policy: deps.policy,
+    // Every comment push carries its collapse keys (compose.ts): a second copy replaces the first.
+    collapseSafe: true,
   });
+  const report = deps.breaker
+    ? await applyCredentialBreaker(eventId, delivered, messages.length, deps.breaker)
+    : delivered;
   const counts: SliceCounts = {
     tokens: messages.length,
     sent: report.sent,

@@ -26,6 +26,13 @@ export async function sendSlice(task: SliceTask, deps: SliceFanOut): Promise<Sli
   const gate = await slices.begin(eventId, slice);
   if (!gate.owned) {
     log.commentPushSliceDuplicate({ ...ids, status: gate.status, sendStarted: gate.sendStarted });
+    // Another run holds the slice and has sent nothing yet: Cloud Tasks runs the task again later, and that
+    // run finds the slice ended, or takes it over once the lease has run out (docs/delivery.md, "Leases").
+    if (gate.retryAfterMs !== undefined) {
+      throw new Error(
+        `pushDeliveries/${eventId}/slices/${slice.index} is held by another run for ${Math.ceil(gate.retryAfterMs / 1000)} s more; retry later`,
+      );
+    }
     return { kind: "already-handled", status: gate.status };
   }
 
@@ -41,9 +48,9 @@ export async function sendSlice(task: SliceTask, deps: SliceFanOut): Promise<Sli
       try {
         await slices.abandon(eventId, slice.index, errorText(error));
       } catch (recordError) {
-        // The slice stays `sending`, so a retry would be refused: do not ask for one.
+        // The slice stays `sending` under this run's lease, nothing sent: a retry of its task takes it
+        // over once the lease has run out (docs/delivery.md, "Leases").
         log.commentPushFinishFailed({ eventId, error: recordError });
-        return { kind: "aborted", willRetry: false, error: errorText(error) };
       }
       throw error;
     }

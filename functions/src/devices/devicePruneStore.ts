@@ -1,6 +1,11 @@
 import { Timestamp, type Firestore, type Query, type QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { DEVICES, LAST_SEEN_AT, REJECTED_AT } from "./deviceDoc";
 import { shouldRetryWrite } from "../shared/bulkWrites";
+import { senderIdMismatchGraceDays } from "../params";
+
+const REJECTED_CODE = "rejected.code";
+/** The code a SENDER_ID_MISMATCH rejection is marked with (firebase-admin's, shared with PERMISSION_DENIED). */
+const SENDER_ID_MISMATCH_CODE = "messaging/mismatched-credential";
 import { deleteResultOf, type DeleteResult } from "../prune/deleteOutcome";
 
 /**
@@ -43,8 +48,27 @@ export class DevicePruneStore {
    * by `rejected.at` keeps only documents that have it; the automatic single-field index serves it.
    */
   async rejectedPage(after: PrunableDevice | undefined, limit: number): Promise<PrunableDevice[]> {
-    const query = this.db.collection(DEVICES).orderBy(REJECTED_AT).select(REJECTED_AT).limit(limit);
-    return this.prunablePage(after ? query.startAfter(after.snapshot) : query);
+    // Tokens rejected for SENDER_ID_MISMATCH are kept SENDER_ID_MISMATCH_GRACE_DAYS (issue 13): a deploy with
+    // the wrong credentials can be rolled back without losing them. Pages skip them and read on to fill up.
+    const graceCutoff = Date.now() - senderIdMismatchGraceDays() * 86_400_000;
+    const inGrace = (doc: QueryDocumentSnapshot) =>
+      doc.get(REJECTED_CODE) === SENDER_ID_MISMATCH_CODE &&
+      (doc.get(REJECTED_AT) as Timestamp | undefined)?.toMillis() !== undefined &&
+      (doc.get(REJECTED_AT) as Timestamp).toMillis() > graceCutoff;
+    const kept: PrunableDevice[] = [];
+    let cursor = after?.snapshot;
+    for (;;) {
+      const query = this.db
+        .collection(DEVICES)
+        .orderBy(REJECTED_AT)
+        .select(REJECTED_AT, REJECTED_CODE)
+        .limit(limit);
+      const docs = (await (cursor ? query.startAfter(cursor) : query).get()).docs;
+      for (const snapshot of docs)
+        if (!inGrace(snapshot) && kept.length < limit) kept.push({ id: snapshot.id, snapshot });
+      if (kept.length >= limit || docs.length < limit) return kept;
+      cursor = docs[docs.length - 1];
+    }
   }
 
   private async prunablePage(query: Query): Promise<PrunableDevice[]> {

@@ -5,6 +5,7 @@ import {
   MAX_DEVICES_PER_USER,
   UID,
   deviceConverter,
+  deviceDoc,
   type ActiveDevice,
   type DeviceDoc,
 } from "./deviceDoc";
@@ -13,6 +14,7 @@ import { chunk, mapWithConcurrency } from "../shared/batches";
 import { errorText } from "../shared/errorText";
 import { grpcCodeOf, grpcStatus, hasGrpcCode } from "../shared/grpc";
 import { shouldRetryWrite } from "../shared/bulkWrites";
+import { log } from "../log";
 import type { AudienceGroup } from "../commentPush/domain/slices";
 
 const { ALREADY_EXISTS, FAILED_PRECONDITION, NOT_FOUND } = grpcStatus;
@@ -147,10 +149,16 @@ export class DeviceStore {
     const pages = await mapWithConcurrency(
       groups,
       DEVICE_QUERY_CONCURRENCY,
-      async (group) => (await this.collection().where(UID, "in", group).get()).docs,
+      async (group) => (await this.collection().withConverter(null).where(UID, "in", group).get()).docs,
     );
     return pages.flat().flatMap((doc) => {
-      const device = doc.data();
+      // A doc that does not parse is skipped and logged: the rest of the delivery goes on (issue 13).
+      const parsed = deviceDoc.safeParse(doc.data());
+      if (!parsed.success) {
+        log.deviceDocSkipped({ deviceId: doc.id, problems: parsed.error.message.slice(0, 500) });
+        return [];
+      }
+      const device = parsed.data;
       if (device.rejected) return [];
       return [
         {

@@ -1,6 +1,11 @@
 // The comment-push trigger: every new `posts/{postId}/comments/{commentId}` fanned out to the post's author
 // and subscribers (docs/api.md), exactly once (docs/delivery.md); large audiences through sendCommentPushSlice.
-import { PUSH_SERVICE_ACCOUNT, pushRetryPolicy, pushTasksThreshold } from "../params";
+import {
+  COMMENT_TRIGGER_TIMEOUT_SECONDS,
+  PUSH_SERVICE_ACCOUNT,
+  pushRetryPolicy,
+  pushTasksThreshold,
+} from "../params";
 import { onDocumentCreated } from "firebase-functions/v2/firestore";
 import { commentPushDeps, commentSliceQueue } from "../commentPush/defaults";
 import type { CommentCreatedEvent, CommentPushDeps } from "../commentPush/deps";
@@ -29,7 +34,7 @@ export const onCommentCreated = onDocumentCreated(
     retry: true,
     // The most an event function may run. Direct sends (≤ 500 per sendEach, 2 in flight) plus the retry
     // budget fit well inside it; the rest is for reading and planning the largest audiences.
-    timeoutSeconds: 540,
+    timeoutSeconds: COMMENT_TRIGGER_TIMEOUT_SECONDS,
     // It enqueues sendCommentPushSlice tasks: see params.ts PUSH_SERVICE_ACCOUNT and docs/deploy.md "IAM".
     serviceAccount: PUSH_SERVICE_ACCOUNT,
   },

@@ -5,6 +5,7 @@ import {
   PUSH_TASKS_MAX_CONCURRENT_DISPATCHES,
   PUSH_TASKS_MAX_DISPATCHES_PER_SECOND,
   PUSH_SERVICE_ACCOUNT,
+  SLICE_TASK_TIMEOUT_SECONDS,
   pushRetryPolicy,
 } from "../params";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
@@ -41,12 +42,12 @@ export const sendCommentPushSlice = onTaskDispatched(
       maxDispatchesPerSecond: PUSH_TASKS_MAX_DISPATCHES_PER_SECOND,
       maxConcurrentDispatches: PUSH_TASKS_MAX_CONCURRENT_DISPATCHES,
     },
-    // Retried only when the slice failed before sending anything: its gate lets 5 runs past it and the
-    // 5th ends the slice as failed; 8 attempts leave room for dispatches that fail before the code runs.
-    // Backoff 5 s doubling to 80 s: long enough for a Firestore hiccup, short enough to still be news.
-    retryConfig: { maxAttempts: 8, minBackoffSeconds: 5, maxBackoffSeconds: 80, maxDoublings: 4 },
+    // Retried only when the slice failed before sending anything, or another run holds its lease: its gate
+    // lets 5 runs past it and the 5th ends the slice as failed. Backoff 5 s doubling to 80 s: 12 attempts
+    // span ~10 minutes, past a dead run's lease (timeout + margin, 360 s), so a retry can take the slice over.
+    retryConfig: { maxAttempts: 12, minBackoffSeconds: 5, maxBackoffSeconds: 80, maxDoublings: 4 },
     // One sendEach of 500 plus the retry budget (40 s by default) and firebase-admin's own 503 retries.
-    timeoutSeconds: 300,
+    timeoutSeconds: SLICE_TASK_TIMEOUT_SECONDS,
     // The identity the enqueuing trigger puts in each task's OIDC token must be allowed to invoke this
     // function: see params.ts PUSH_SERVICE_ACCOUNT and docs/deploy.md "IAM".
     serviceAccount: PUSH_SERVICE_ACCOUNT,

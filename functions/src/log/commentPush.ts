@@ -36,6 +36,12 @@ export const commentPushLog = {
       fields,
     );
   },
+  commentPushResumed(fields: Ids & { attempt: number; slices: number }) {
+    logger.warn(
+      "comment push: a run died while enqueueing slices; resuming the enqueueing of its recorded plan",
+      fields,
+    );
+  },
   commentPushSkipped(fields: { eventId: string; postId: string; commentId: string; reason: string }) {
     logger.warn(`comment push skipped: ${fields.reason}`, fields);
   },
@@ -103,6 +109,8 @@ export const commentPushLog = {
     duplicates: number;
     notEnqueued: number;
     prepareMs: number;
+    /** A retry that resumed the enqueueing of a recorded plan. */
+    resumed?: boolean;
   }) {
     const line = `comment push through tasks: ${fields.audience} devices of ${fields.recipients} recipients in ${fields.slices} slices (${fields.duplicates} already enqueued, ${fields.notEnqueued} not enqueued)`;
     if (fields.notEnqueued === 0) logger.info(line, fields);

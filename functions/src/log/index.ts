@@ -1,9 +1,10 @@
 import { commentPushLog } from "./commentPush";
 import { deviceLog } from "./devices";
 import { pruneLog } from "./prune";
+import { sweepLog } from "./sweep";
 
 /**
  * The named log events of the project, each with structured fields (`firebase-functions/logger`). Tokens
  * never appear whole: callers pass a device id (a hash) or a token tail.
  */
-export const log = { ...deviceLog, ...pruneLog, ...commentPushLog };
+export const log = { ...deviceLog, ...pruneLog, ...commentPushLog, ...sweepLog };

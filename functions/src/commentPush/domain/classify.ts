@@ -30,6 +30,11 @@ export type FcmOutcome =
       reason: RetryReason;
       /** firebase-admin already retried this one itself (503, ECONNRESET, ETIMEDOUT: up to 4 times). */
       retriedBySdk: boolean;
+      /**
+       * No answer came back, and the request may have reached FCM (a reset or a timeout after it was sent):
+       * the message may have been delivered. Sent again only when it is collapse-safe (deliver.ts).
+       */
+      ambiguous?: boolean;
       detail: string;
     }
   | { kind: "failed"; reason: FailReason; detail: string };
@@ -38,6 +43,8 @@ const TOKEN_MESSAGE = /not a valid FCM registration token|invalid registration t
 const SENDER_ID_MISMATCH_MESSAGE = /sender ?id mismatch/i;
 /** Connection errors firebase-admin's HTTP client retries itself (its `ioErrorCodes`). */
 const SDK_RETRIED_IO = /\b(ECONNRESET|ETIMEDOUT)\b/;
+/** Connection errors that mean the request never left: no connection was made. */
+const NEVER_SENT_IO = /\b(ECONNREFUSED|EAI_AGAIN|ENOTFOUND)\b/;
 
 /** `undefined` (no error) is a success. */
 export function classifyFcmError(error: FcmError | undefined): FcmOutcome {
@@ -72,21 +79,24 @@ export function classifyFcmError(error: FcmError | undefined): FcmOutcome {
     case "messaging/server-unavailable":
       return { kind: "retryable", reason: "unavailable", retriedBySdk: true, detail };
     case "app/network-timeout":
-      return { kind: "retryable", reason: "network", retriedBySdk: true, detail };
+      return { kind: "retryable", reason: "network", retriedBySdk: true, ambiguous: true, detail };
     case "app/network-error":
       return {
         kind: "retryable",
         reason: "network",
         retriedBySdk: SDK_RETRIED_IO.test(error.message),
+        ambiguous: !NEVER_SENT_IO.test(error.message),
         detail,
       };
     // A raw socket error, from a sender that is not firebase-admin's HTTP client (so nothing retried it).
     case "ECONNRESET":
     case "ETIMEDOUT":
-    case "ECONNREFUSED":
     case "EPIPE":
+      return { kind: "retryable", reason: "network", retriedBySdk: false, ambiguous: true, detail };
+    // The connection was never made: the request cannot have reached FCM.
+    case "ECONNREFUSED":
     case "EAI_AGAIN":
-      return { kind: "retryable", reason: "network", retriedBySdk: false, detail };
+      return { kind: "retryable", reason: "network", retriedBySdk: false, ambiguous: false, detail };
     case "messaging/third-party-auth-error":
       return { kind: "failed", reason: "third-party-auth", detail };
     // A non-JSON 401/403 from FCM, or no access token for the server's own credentials.

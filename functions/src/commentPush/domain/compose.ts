@@ -2,6 +2,7 @@
  * The push message for a new comment (docs/api.md, "The push message"): one FCM v1 message per device token.
  * The returned object is structurally a firebase-admin `TokenMessage`, so it can go to `sendEach` as is.
  */
+import { createHash } from "node:crypto";
 import type { Platform } from "../../devices/platform";
 
 /** Why the recipient hears about this comment. */
@@ -18,6 +19,10 @@ export type CommentPushInput = {
   commentId: string;
   authorId: string;
   text: string;
+  /** How long FCM keeps trying to reach an offline device (Android, APNs, Web); default a day. */
+  ttlSeconds?: number | undefined;
+  /** Now, in ms since the epoch: APNs wants the expiry as an absolute time. */
+  nowMs?: number | undefined;
 };
 
 export type CommentPushData = { type: "comment"; postId: string; commentId: string; authorId: string };
@@ -26,9 +31,27 @@ export type CommentPush = {
   token: string;
   notification: { title: string; body: string };
   data: CommentPushData;
-  android: { notification: { channelId: "comments"; tag: string } };
-  apns: { payload: { aps: { "thread-id": string } } };
+  android: { collapseKey: string; ttl: number; notification: { channelId: "comments"; tag: string } };
+  apns: {
+    headers: { "apns-collapse-id": string; "apns-expiration": string };
+    payload: { aps: { "thread-id": string } };
+  };
+  webpush: { headers: { TTL: string; Topic: string } };
 };
+
+/** A comment push's TTL unless the caller gives one (params.ts: PUSH_MESSAGE_TTL_SECONDS). */
+export const DEFAULT_TTL_SECONDS = 86_400;
+
+/**
+ * The key under which a second copy of the same comment's push replaces the first instead of adding to it
+ * (docs/delivery.md, "Duplicates"): the comment id where each platform allows it (APNs: at most 64 bytes),
+ * else a hash of it; Web Push's `Topic` allows at most 32 URL-safe characters, so it is always the hash.
+ */
+export function collapseKeysOf(commentId: string): { android: string; apns: string; web: string } {
+  const hash = createHash("sha256").update(commentId, "utf8").digest("hex").slice(0, 32);
+  const apns = Buffer.byteLength(commentId, "utf8") <= 64 ? commentId : hash;
+  return { android: commentId, apns, web: hash };
+}
 
 /** The longest body, in code points, the ellipsis included. */
 export const BODY_MAX_CODE_POINTS = 200;
@@ -88,12 +111,28 @@ export function truncateCodePoints(text: string, max: number = BODY_MAX_CODE_POI
 export function composeCommentPush(input: CommentPushInput): CommentPush {
   const { device, relation, postId, commentId, authorId, text } = input;
   const title = commentPushTitle(languageOf(device.locale), relation, displayNameOf(input.commenterName));
+  const ttlSeconds = Math.max(0, Math.floor(input.ttlSeconds ?? DEFAULT_TTL_SECONDS));
+  const nowSeconds = Math.floor((input.nowMs ?? Date.now()) / 1000);
+  const collapse = collapseKeysOf(commentId);
   return {
     token: device.token,
     notification: { title, body: truncateCodePoints(text, BODY_MAX_CODE_POINTS) },
     data: { type: "comment", postId, commentId, authorId },
-    android: { notification: { channelId: "comments", tag: postId } },
-    apns: { payload: { aps: { "thread-id": postId } } },
+    // firebase-admin takes the Android TTL in ms and sends it as "<seconds>s".
+    android: {
+      collapseKey: collapse.android,
+      ttl: ttlSeconds * 1000,
+      notification: { channelId: "comments", tag: postId },
+    },
+    // apns-expiration 0 means "deliver now or never"; otherwise an absolute time in epoch seconds.
+    apns: {
+      headers: {
+        "apns-collapse-id": collapse.apns,
+        "apns-expiration": String(ttlSeconds === 0 ? 0 : nowSeconds + ttlSeconds),
+      },
+      payload: { aps: { "thread-id": postId } },
+    },
+    webpush: { headers: { TTL: String(ttlSeconds), Topic: collapse.web } },
   };
 }
 

@@ -16,6 +16,10 @@
  *   in flight at the same time cannot mark tokens before it. UNREGISTERED and invalid-token rejections
  *   stand either way (FCM accepted our credentials to say so). A lone mismatch among valid answers is
  *   still rejected.
+ * - Ambiguous network errors (no answer, and the request may have reached FCM: a reset or timeout after it
+ *   was sent) are sent again only when the messages are `collapseSafe`: a second copy replaces the first on
+ *   the device instead of adding to it (compose.ts sets the collapse keys; docs/delivery.md, "Duplicates").
+ *   Otherwise they count `failed` ("network"), since a possible duplicate is worse than a missed push.
  * - A `sendEach` that throws (firebase-admin does so only for an invalid batch or a broken HTTP/2 session,
  *   where some messages may have gone out) fails that round's messages without retrying them: a possible
  *   duplicate push is worse than a missed one here.
@@ -55,6 +59,8 @@ export type DeliveryOptions<M> = {
   concurrency?: number;
   batchSize?: number;
   guard?: MassRejectionGuard;
+  /** A duplicate of a message replaces it on the device (collapse keys): ambiguous errors may be retried. */
+  collapseSafe?: boolean;
 };
 
 export type FailureReason = FailReason | RetryReason | "mismatch-guarded" | "send-error";

@@ -1,7 +1,7 @@
 /**
- * The exactly-once gate's rule (docs/delivery.md), as one pure decision over what a gate doc holds: the
- * delivery store, the slice store and the tests' fakes all call it, so none of them restates the rule.
- * A gate doc is `pushDeliveries/{eventId}` or one of its `slices/{index}`.
+ * The exactly-once gate's rule (docs/delivery.md, "The gate" and "Leases"), as one pure decision over what a
+ * gate doc holds and the time: the delivery store, the slice store and the tests' fakes all call it, so none
+ * of them restates the rule. A gate doc is `pushDeliveries/{eventId}` or one of its `slices/{index}`.
  */
 
 export const gateStatuses = ["sending", "done", "failed"] as const;
@@ -14,41 +14,99 @@ export type GateRecord = {
   attempts?: number | undefined;
   /** Whether any message may have gone out (true when absent: assume the worst). */
   sendStarted?: boolean | undefined;
+  /**
+   * When the run that holds the record is certainly over (its function's timeout plus a margin), in ms since
+   * the epoch. Absent on records from before leases: such a record is never taken over while `sending`.
+   */
+  leaseExpiresAtMs?: number | undefined;
+  /** A slice already counted into its delivery (finished, swept, or given up as not enqueued): final. */
+  counted?: boolean | undefined;
+  /** A delivery through tasks whose recorded plan still has slices to enqueue: its enqueueing may resume. */
+  enqueueing?: boolean | undefined;
 };
 
 export type GateRules = {
   /** Runs of one event (or slice) that may get past the gate. */
   maxAttempts: number;
+  /** How long a run holds the record it takes: the function's timeout plus a margin (params.ts). */
+  leaseMs: number;
 };
 
 /** What the run that asks may do. */
 export type GateDecision =
-  | { kind: "create"; attempt: 1 }
-  | { kind: "take-over"; attempt: number }
+  | { kind: "create"; attempt: 1; leaseExpiresAtMs: number }
+  | {
+      kind: "take-over";
+      attempt: number;
+      leaseExpiresAtMs: number;
+      why: "failed-before-sending" | "lease-expired";
+    }
+  | { kind: "resume"; attempt: number; leaseExpiresAtMs: number }
+  | { kind: "wait"; status: GateStatus; leaseExpiresAtMs: number }
   | { kind: "refuse"; status: GateStatus; sendStarted: boolean };
 
-/** How a run's `begin` went: it owns the delivery (or slice), or another run has it (or had it). */
+/** How a run's `begin` went: it owns the record (fresh, or to resume its enqueueing), or it does not. */
 export type BeginResult =
-  { owned: true; attempt: number } | { owned: false; status: GateStatus; sendStarted: boolean };
+  | { owned: true; attempt: number; resume: boolean }
+  | {
+      owned: false;
+      status: GateStatus;
+      sendStarted: boolean;
+      /** Another live run holds the record: ask the platform to retry after its lease rather than drop the event. */
+      retryAfterMs?: number | undefined;
+    };
 
 /**
- * - no doc: create it (`sending`): this run owns it;
- * - `failed` before sending anything, with attempts left: take it over (`sending`, one more attempt);
- * - anything else (`sending`, `done`, a failure after sending began, no attempts left): refuse, send nothing.
+ * - no doc: create it (`sending`, a fresh lease): this run owns it;
+ * - a slice already counted into its delivery: refuse (it is final, whatever its status);
+ * - `failed` before sending anything, with attempts left: take it over;
+ * - `sending`, nothing sent yet, its lease run out (the run that held it died), attempts left: take it over;
+ * - `sending` through tasks with slices left to enqueue, its lease run out, attempts left: resume the
+ *   enqueueing of the recorded plan (task ids are deterministic, so a repeated enqueue is refused by Cloud Tasks);
+ * - `sending` under a live lease, nothing sent yet (or enqueueing): wait (the caller asks for a retry later);
+ * - anything else (`done`, a send that started, no attempts left): refuse, send nothing.
  */
-export function decideGate(record: GateRecord | undefined, rules: GateRules): GateDecision {
-  if (record === undefined) return { kind: "create", attempt: 1 };
+export function decideGate(record: GateRecord | undefined, rules: GateRules, nowMs: number): GateDecision {
+  const leaseExpiresAtMs = nowMs + rules.leaseMs;
+  if (record === undefined) return { kind: "create", attempt: 1, leaseExpiresAtMs };
   const attempts = record.attempts ?? 1;
   const sendStarted = record.sendStarted ?? true;
-  if (record.status === "failed" && !sendStarted && attempts < rules.maxAttempts) {
-    return { kind: "take-over", attempt: attempts + 1 };
+  const refuse = { kind: "refuse", status: record.status, sendStarted } as const;
+  if (record.counted === true) return refuse;
+  const attemptsLeft = attempts < rules.maxAttempts;
+  const next = { attempt: attempts + 1, leaseExpiresAtMs };
+
+  if (record.status === "failed") {
+    return !sendStarted && attemptsLeft
+      ? { kind: "take-over", why: "failed-before-sending", ...next }
+      : refuse;
   }
-  return { kind: "refuse", status: record.status, sendStarted };
+  if (record.status !== "sending" || record.leaseExpiresAtMs === undefined) return refuse;
+  const resumable = record.enqueueing === true;
+  if (sendStarted && !resumable) return refuse;
+  if (nowMs < record.leaseExpiresAtMs) {
+    return { kind: "wait", status: record.status, leaseExpiresAtMs: record.leaseExpiresAtMs };
+  }
+  if (!attemptsLeft) return refuse;
+  return resumable ? { kind: "resume", ...next } : { kind: "take-over", why: "lease-expired", ...next };
 }
 
 /** The decision as the run sees it. */
-export function beginResultOf(decision: GateDecision): BeginResult {
-  return decision.kind === "refuse"
-    ? { owned: false, status: decision.status, sendStarted: decision.sendStarted }
-    : { owned: true, attempt: decision.attempt };
+export function beginResultOf(decision: GateDecision, nowMs: number): BeginResult {
+  switch (decision.kind) {
+    case "create":
+    case "take-over":
+      return { owned: true, attempt: decision.attempt, resume: false };
+    case "resume":
+      return { owned: true, attempt: decision.attempt, resume: true };
+    case "wait":
+      return {
+        owned: false,
+        status: decision.status,
+        sendStarted: false,
+        retryAfterMs: Math.max(0, decision.leaseExpiresAtMs - nowMs),
+      };
+    case "refuse":
+      return { owned: false, status: decision.status, sendStarted: decision.sendStarted };
+  }
 }

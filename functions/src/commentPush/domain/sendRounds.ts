@@ -68,7 +68,14 @@ export async function deliverBatch<M>(
           settled.push({ deviceId, kind: "failed", reason: outcome.reason, detail: outcome.detail });
           break;
         case "retryable":
-          if (attemptsMade >= attemptLimit(policy, outcome.retriedBySdk)) {
+          if (outcome.ambiguous === true && options.collapseSafe !== true) {
+            settled.push({
+              deviceId,
+              kind: "failed",
+              reason: outcome.reason,
+              detail: `${outcome.detail} (not retried: the request may have reached FCM, and the message is not collapse-safe)`,
+            });
+          } else if (attemptsMade >= attemptLimit(policy, outcome.retriedBySdk)) {
             settled.push({
               deviceId,
               kind: "failed",

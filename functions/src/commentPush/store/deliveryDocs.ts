@@ -6,6 +6,7 @@ import { z } from "zod";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { converterOf } from "../../shared/converter";
 import { gateStatuses } from "../domain/gate";
+import { commentContent } from "../sliceTask";
 
 const timestamp = z.instanceof(Timestamp);
 const count = z.number().int().min(0);
@@ -31,12 +32,16 @@ const gateFields = {
   error: z.string().optional(),
   createdAt: timestamp,
   finishedAt: timestamp.optional(),
+  /** The lease of the run that holds the doc (docs/delivery.md, "Leases"). */
+  leaseExpiresAt: timestamp.optional(),
 };
 
 /**
  * `pushDeliveries/{eventId}`: beyond the public fields, `attempts` (runs past the gate), `sendStarted`
  * (whether any message may have gone out) and `error`. Through tasks (`fanOut: "tasks"`) also `audience`
- * (devices counted when planned), `slices`, `slicesDone` and `slicesFailed`; its counts are its slices' sums.
+ * (devices counted when planned), `slices`, `slicesDone` and `slicesFailed`; its counts are its slices' sums;
+ * `content` (what every slice says) and `enqueueing` (true until every planned slice is enqueued or given up),
+ * so a retry of the trigger can resume the enqueueing of the plan recorded in `plan/{index}`.
  */
 export const deliveryDoc = deliveryCounts.partial().extend({
   ...gateFields,
@@ -49,6 +54,10 @@ export const deliveryDoc = deliveryCounts.partial().extend({
   slices: count.optional(),
   slicesDone: count.optional(),
   slicesFailed: count.optional(),
+  content: commentContent.optional(),
+  enqueueing: z.boolean().optional(),
+  /** Messages whose fate nobody knows: their run died while sending (set by the sweeper). */
+  unknown: count.optional(),
 });
 export type DeliveryDoc = z.infer<typeof deliveryDoc>;
 
@@ -63,6 +72,9 @@ export const sliceDoc = sliceCounts.partial().extend({
   sendStarted: z.boolean(),
   planned: count,
   uids: count,
+  /** Counted into its delivery (by whoever ended it first: its task, the trigger, or the sweeper): final. */
+  counted: z.boolean().optional(),
+  unknown: count.optional(),
 });
 export type SliceDoc = z.infer<typeof sliceDoc>;
 
@@ -71,6 +83,16 @@ export const sliceConverter = converterOf(sliceDoc);
 
 export const PUSH_DELIVERIES = "pushDeliveries";
 export const SLICES = "slices";
+/** `pushDeliveries/{eventId}/plan/{index}`: the slices as planned, recorded before the first enqueue. */
+export const PLAN = "plan";
+
+/** One recorded slice of a plan. */
+export const plannedSliceDoc = z.object({
+  index: count,
+  uids: z.array(z.string()).min(1),
+  devices: count,
+});
+export const plannedSliceConverter = converterOf(plannedSliceDoc);
 
 /** A slice as the trigger planned it. */
 export type PlannedSlice = { index: number; uids: readonly string[]; devices: number };
@@ -102,7 +124,7 @@ export function abandonedFields(error: string) {
 }
 
 /** What a finished slice adds to its delivery. */
-export function sliceIncrements(status: "done" | "failed", counts: SliceCounts) {
+export function sliceIncrements(status: "done" | "failed", counts: SliceCounts & { unknown?: number }) {
   return {
     tokens: FieldValue.increment(counts.tokens),
     sent: FieldValue.increment(counts.sent),
@@ -111,5 +133,6 @@ export function sliceIncrements(status: "done" | "failed", counts: SliceCounts) 
     retries: FieldValue.increment(counts.retries),
     slicesDone: FieldValue.increment(1),
     slicesFailed: FieldValue.increment(status === "failed" ? 1 : 0),
+    ...(counts.unknown ? { unknown: FieldValue.increment(counts.unknown) } : {}),
   };
 }

@@ -1,13 +1,17 @@
-import { FieldValue, type Firestore, type Timestamp } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type Firestore } from "firebase-admin/firestore";
 import type { BeginResult } from "../domain/gate";
+import type { CommentContent } from "../sliceTask";
 import {
+  PLAN,
   PUSH_DELIVERIES,
   abandonedFields,
   deliveryConverter,
   deliveryCounts,
   finishedFields,
+  plannedSliceConverter,
   type DeliveryCounts,
   type Finished,
+  type PlannedSlice,
   type TasksFinished,
 } from "./deliveryDocs";
 import { passGate } from "./gateTransaction";
@@ -15,19 +19,37 @@ import { passGate } from "./gateTransaction";
 /** Runs of one event (or slice) that may get past the gate (a failure before any send lets the next retry in). */
 export const MAX_GATE_ATTEMPTS = 5;
 
+/** Plan docs written or read at a time. */
+const PLAN_PAGE = 100;
+
+/** How a store's gate is set: attempts, and the lease a run takes (its function's timeout plus a margin). */
+export type GateSettings = { maxAttempts: number; leaseMs: number; clock?: () => number };
+
 /** The one place that reads and writes `pushDeliveries/{eventId}` (its slices: SliceStore). */
 export class DeliveryStore {
+  readonly maxAttempts: number;
+  readonly leaseMs: number;
+  private readonly clock: () => number;
+
   constructor(
     private readonly db: Firestore,
-    readonly maxAttempts = MAX_GATE_ATTEMPTS,
-  ) {}
+    settings: GateSettings,
+  ) {
+    this.maxAttempts = settings.maxAttempts;
+    this.leaseMs = settings.leaseMs;
+    this.clock = settings.clock ?? Date.now;
+  }
 
   /** The delivery doc of an event (SliceStore writes a slice's counts to it in the slice's own batch). */
   ref(eventId: string) {
     return this.db.collection(PUSH_DELIVERIES).withConverter(deliveryConverter).doc(eventId);
   }
 
-  /** The gate of the event's delivery (docs/delivery.md): whether this run owns it. */
+  private planRef(eventId: string) {
+    return this.ref(eventId).collection(PLAN).withConverter(plannedSliceConverter);
+  }
+
+  /** The gate of the event's delivery (docs/delivery.md): whether this run owns it, and for what. */
   async begin(eventId: string, ids: { postId: string; commentId: string }): Promise<BeginResult> {
     return passGate(
       this.db,
@@ -40,12 +62,13 @@ export class DeliveryStore {
         createdAt: FieldValue.serverTimestamp() as Timestamp,
       },
       this,
+      this.clock,
     );
   }
 
   /** Records that messages are about to go out: from now on this event is never sent again. */
   async sendStarting(eventId: string, counts: Pick<DeliveryCounts, "recipients" | "tokens">): Promise<void> {
-    await this.ref(eventId).update({ ...counts, sendStarted: true });
+    await this.ref(eventId).update({ ...counts, fanOut: "direct", sendStarted: true });
   }
 
   /** Ends the delivery with its status and counts. */
@@ -59,16 +82,33 @@ export class DeliveryStore {
   }
 
   /**
-   * Records that the delivery goes out through `slices` tasks: from now on the event is never run again
-   * (tasks may be running), and the counts start at zero for the slices to add to.
+   * Records the plan of a delivery through tasks before anything is enqueued: each slice in `plan/{index}`,
+   * then the delivery's `fanOut: "tasks"`, `content`, `enqueueing: true`, zeroed counts and `sendStarted`
+   * (tasks may run from the first enqueue on). From then on the event is never planned again; a run whose
+   * lease ran out while enqueueing is resumed from this record (`plannedSlices`).
    */
   async tasksPlanned(
     eventId: string,
-    plan: { recipients: number; audience: number; slices: number },
+    plan: { recipients: number; audience: number; slices: readonly PlannedSlice[]; content: CommentContent },
   ): Promise<void> {
+    for (let start = 0; start < plan.slices.length; start += PLAN_PAGE) {
+      const batch = this.db.batch();
+      for (const slice of plan.slices.slice(start, start + PLAN_PAGE)) {
+        batch.set(this.planRef(eventId).doc(String(slice.index)), {
+          index: slice.index,
+          uids: [...slice.uids],
+          devices: slice.devices,
+        });
+      }
+      await batch.commit();
+    }
     await this.ref(eventId).update({
-      ...plan,
+      recipients: plan.recipients,
+      audience: plan.audience,
+      slices: plan.slices.length,
+      content: plan.content,
       fanOut: "tasks",
+      enqueueing: true,
       sendStarted: true,
       slicesDone: 0,
       slicesFailed: 0,
@@ -78,6 +118,48 @@ export class DeliveryStore {
       rejected: 0,
       retries: 0,
     });
+  }
+
+  /** The recorded plan of a delivery through tasks, for a run that resumes its enqueueing. */
+  async recordedPlan(
+    eventId: string,
+  ): Promise<{ content: CommentContent; recipients: number; audience: number; slices: number } | undefined> {
+    const delivery = (await this.ref(eventId).get()).data();
+    if (!delivery?.content) return undefined;
+    return {
+      content: delivery.content,
+      recipients: delivery.recipients ?? 0,
+      audience: delivery.audience ?? 0,
+      slices: delivery.slices ?? 0,
+    };
+  }
+
+  /**
+   * The recorded slices, a page at a time (memory stays flat however many there are). Only the first
+   * `count` (the plan the delivery recorded): an earlier attempt that failed before recording its plan may
+   * have left more docs, planned differently.
+   */
+  async *plannedSlices(eventId: string, count: number): AsyncGenerator<PlannedSlice[]> {
+    let after: number | undefined;
+    for (;;) {
+      let query = this.planRef(eventId).where("index", "<", count).orderBy("index").limit(PLAN_PAGE);
+      if (after !== undefined) query = query.startAfter(after);
+      const page = (await query.get()).docs.map((doc) => doc.data());
+      if (page.length === 0) return;
+      yield page;
+      after = page[page.length - 1]?.index;
+      if (page.length < PLAN_PAGE) return;
+    }
+  }
+
+  /** Every planned slice is enqueued (or given up and counted): the enqueueing is over for good. */
+  async enqueued(eventId: string): Promise<void> {
+    await this.ref(eventId).update({ enqueueing: false });
+  }
+
+  /** Extends the lease of the run that holds the delivery (a long enqueueing). */
+  async renewLease(eventId: string): Promise<void> {
+    await this.ref(eventId).update({ leaseExpiresAt: Timestamp.fromMillis(this.clock() + this.leaseMs) });
   }
 
   /**
@@ -96,6 +178,7 @@ export class DeliveryStore {
       const status = slicesFailed > 0 ? "failed" : "done";
       tx.update(ref, {
         status,
+        enqueueing: false,
         ...(status === "failed"
           ? { error: `${slicesFailed} of ${slices} slices failed (see pushDeliveries/${eventId}/slices)` }
           : {}),

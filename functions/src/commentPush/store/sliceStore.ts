@@ -1,5 +1,4 @@
 import { FieldValue, type Firestore, type Timestamp } from "firebase-admin/firestore";
-import { grpcStatus, hasGrpcCode } from "../../shared/grpc";
 import type { BeginResult } from "../domain/gate";
 import {
   SLICES,
@@ -17,19 +16,27 @@ import { passGate } from "./gateTransaction";
 
 /**
  * The one place that reads and writes `pushDeliveries/{eventId}/slices/{index}`: each slice's gate (the
- * delivery's rules, docs/delivery.md) and its counting into the delivery, exactly once per slice.
+ * delivery's rules, docs/delivery.md) and its counting into the delivery, exactly once per slice: every way
+ * a slice ends (its task, the trigger giving it up as not enqueued, the sweeper) is one transaction that
+ * counts it only if it is not `counted` yet, and sets `counted`, which the gate treats as final.
  */
 export class SliceStore {
   readonly maxAttempts: number;
+  readonly leaseMs: number;
 
   constructor(
     private readonly db: Firestore,
     private readonly deliveries: DeliveryStore,
+    settings: { leaseMs: number; clock?: () => number },
   ) {
     this.maxAttempts = deliveries.maxAttempts;
+    this.leaseMs = settings.leaseMs;
+    this.clock = settings.clock ?? Date.now;
   }
 
-  private ref(eventId: string, index: number) {
+  private readonly clock: () => number;
+
+  ref(eventId: string, index: number) {
     return this.deliveries.ref(eventId).collection(SLICES).withConverter(sliceConverter).doc(String(index));
   }
 
@@ -48,6 +55,7 @@ export class SliceStore {
         createdAt: FieldValue.serverTimestamp() as Timestamp,
       },
       this,
+      this.clock,
     );
   }
 
@@ -62,27 +70,32 @@ export class SliceStore {
   }
 
   /**
-   * Ends a slice for good and adds its counts to the delivery, in one batch (so a slice is counted exactly
-   * when it is finished); then ends the delivery if this was its last slice. Only the run that owns the
-   * slice calls this, once.
+   * Ends a slice for good and adds its counts to the delivery, in one transaction that does so only if
+   * nobody counted the slice yet; then ends the delivery if this was its last slice. Returns undefined
+   * when the slice had been counted already (swept meanwhile) or the delivery is not over.
    */
   async finish(
     eventId: string,
     index: number,
     outcome: Finished<SliceCounts>,
   ): Promise<TasksFinished | undefined> {
-    const batch = this.db.batch();
-    batch.update(this.ref(eventId, index), finishedFields(outcome));
-    batch.update(this.deliveries.ref(eventId), sliceIncrements(outcome.status, outcome.counts));
-    await batch.commit();
-    return this.deliveries.finishIfLastSlice(eventId);
+    const ref = this.ref(eventId, index);
+    const counted = await this.db.runTransaction(async (tx) => {
+      const current = (await tx.get(ref.withConverter(null))).data();
+      if (current?.counted === true) return false;
+      tx.update(ref, { ...finishedFields(outcome), counted: true });
+      tx.update(this.deliveries.ref(eventId), sliceIncrements(outcome.status, outcome.counts));
+      return true;
+    });
+    return counted ? this.deliveries.finishIfLastSlice(eventId) : undefined;
   }
 
   /**
-   * Ends, as failed, a slice whose task could not be enqueued: its planned devices count `failed`. Creates
-   * the slice doc, so if the task exists after all (an enqueue that timed out but went through), exactly
-   * one of the two counts the slice. Returns whether this call counted it, and how the delivery ended if
-   * this was its last slice.
+   * Ends, as failed, a slice whose task could not be enqueued: its planned devices count `failed`. In one
+   * transaction that does so only when the slice doc does not exist yet, and creates it `counted`: if the
+   * task exists after all (an enqueue that timed out but went through), either it ran first (it owns the
+   * slice, and this call counts nothing) or its gate finds the slice counted and sends nothing. Either way
+   * the slice is counted exactly once.
    */
   async notEnqueued(
     eventId: string,
@@ -96,27 +109,27 @@ export class SliceStore {
       rejected: 0,
       retries: 0,
     };
-    const now = FieldValue.serverTimestamp() as Timestamp;
-    const batch = this.db.batch();
-    batch.create(this.ref(eventId, slice.index), {
-      ...counts,
-      index: slice.index,
-      status: "failed",
-      attempts: 0,
-      sendStarted: false,
-      planned: slice.devices,
-      uids: slice.uids.length,
-      error,
-      createdAt: now,
-      finishedAt: now,
+    const ref = this.ref(eventId, slice.index);
+    const counted = await this.db.runTransaction(async (tx) => {
+      if ((await tx.get(ref)).exists) return false;
+      const now = FieldValue.serverTimestamp() as Timestamp;
+      tx.create(ref, {
+        ...counts,
+        index: slice.index,
+        status: "failed",
+        attempts: 0,
+        sendStarted: false,
+        planned: slice.devices,
+        uids: slice.uids.length,
+        counted: true,
+        error,
+        createdAt: now,
+        finishedAt: now,
+      });
+      tx.update(this.deliveries.ref(eventId), sliceIncrements("failed", counts));
+      return true;
     });
-    batch.update(this.deliveries.ref(eventId), sliceIncrements("failed", counts));
-    try {
-      await batch.commit();
-    } catch (commitError) {
-      if (hasGrpcCode(commitError, grpcStatus.ALREADY_EXISTS)) return { counted: false };
-      throw commitError;
-    }
+    if (!counted) return { counted: false };
     return { counted: true, finished: await this.deliveries.finishIfLastSlice(eventId) };
   }
 }

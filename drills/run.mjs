@@ -1,0 +1,404 @@
+#!/usr/bin/env node
+// The crash drills (docs/delivery.md, "Crash drills"): `npm run drills` runs them inside the emulator
+// harness. Each drill runs the comment trigger's handler in a child process (drills/child.mjs), kills it
+// for real where the drill says (SIGKILL at a crash point), runs the retry in a new child, and asserts how
+// many pushes each device received (the FCM emulator's log) and what the delivery record says. Slices run
+// in the Functions emulator, dispatched by the Cloud Tasks emulator. Ends with `N passed, N failed`.
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import http from "node:http";
+import { createRequire } from "node:module";
+import { arrangePost, db, delivery, eventually, pushesPerToken, sleep, tally } from "./world.mjs";
+
+const require = createRequire(import.meta.url);
+const FUNCTIONS_DIR = new URL("../functions", import.meta.url).pathname;
+const FCM = `http://${process.env.FCM_EMULATOR_HOST ?? "127.0.0.1:9599"}`;
+
+/**
+ * The Functions emulator's worker processes that run `target` for this checkout: the processes a Cloud
+ * Functions instance would be. Found by their environment (FUNCTION_TARGET) and working directory.
+ */
+function functionWorkers(target) {
+  const pids = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+      if (!environ.includes(`FUNCTION_TARGET=${target}`)) continue;
+      if (readlinkSync(`/proc/${entry}/cwd`) !== FUNCTIONS_DIR) continue;
+      pids.push(Number(entry));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return pids;
+}
+
+async function setFcmLatency(ms) {
+  await fetch(`${FCM}/emulator/v1/latency`, {
+    method: ms > 0 ? "PUT" : "DELETE",
+    headers: { "content-type": "application/json" },
+    body: ms > 0 ? JSON.stringify({ ms }) : undefined,
+  });
+}
+
+/** One sweep in this process, its clock `aheadMs` in the future (the sweeper a while later). */
+async function sweepAhead(aheadMs) {
+  const { SweepStore } = require("../functions/lib/commentPush/store/sweepStore.js");
+  const { DeliveryStore, MAX_GATE_ATTEMPTS } = require("../functions/lib/commentPush/store/deliveryStore.js");
+  const { sweepDeliveries } = require("../functions/lib/commentPush/sweepDeliveries.js");
+  const deliveries = new DeliveryStore(db, { maxAttempts: MAX_GATE_ATTEMPTS, leaseMs: 0 });
+  return sweepDeliveries({ store: new SweepStore(db, deliveries), now: () => Date.now() + aheadMs });
+}
+
+const LEASE_MS = 2_000;
+const CHILD = new URL("./child.mjs", import.meta.url).pathname;
+const TASKS_HOST = process.env.CLOUD_TASKS_EMULATOR_HOST ?? "127.0.0.1:9499";
+
+/** Runs the trigger's handler once in a child; resolves with its exit and its one JSON line. */
+function runTrigger(event, { crashAt, threshold = 1_000_000, tasksHost = TASKS_HOST } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CHILD, JSON.stringify({ event, leaseMs: LEASE_MS, threshold })], {
+      env: {
+        ...process.env,
+        CLOUD_TASKS_EMULATOR_HOST: tasksHost,
+        ...(crashAt ? { PUSH_CRASH_AT: crashAt } : { PUSH_CRASH_AT: "" }),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.stderr.on("data", (chunk) => (err += chunk));
+    child.on("exit", (code, signal) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      let result;
+      try {
+        result = JSON.parse(line);
+      } catch {
+        result = undefined;
+      }
+      resolve({ code, signal, result, stderr: err.slice(-2_000) });
+    });
+  });
+}
+
+/**
+ * A Cloud Tasks stand-in in front of the Cloud Tasks emulator: `decide({ count, taskName })` says, for each
+ * enqueue request, "forward", or an answer to give instead ({ status, error }), or "forward-then" an answer
+ * (the task is created, the caller is told it failed: an enqueue that went through but timed out).
+ */
+async function tasksProxy(decide) {
+  let count = 0;
+  const seen = [];
+  const server = http.createServer((request, response) => {
+    const chunks = [];
+    request.on("data", (c) => chunks.push(c));
+    request.on("end", async () => {
+      const body = Buffer.concat(chunks);
+      let taskName = "";
+      try {
+        taskName = JSON.parse(body.toString("utf8"))?.task?.name ?? "";
+      } catch {
+        /* not an enqueue */
+      }
+      count++;
+      const decision = decide({ count, taskName, method: request.method });
+      seen.push({ count, taskName, decision: decision.kind });
+      const answer = (status, statusText) => {
+        response.writeHead(status, { "content-type": "application/json" });
+        response.end(
+          JSON.stringify({ error: { code: status, status: statusText, message: `drill: ${statusText}` } }),
+        );
+      };
+      if (decision.kind === "answer") return answer(decision.status, decision.statusText);
+      // Never answered: the caller waits until it is killed (an enqueue in flight at the crash).
+      if (decision.kind === "hang") return undefined;
+      const headers = {};
+      for (const name of ["content-type", "authorization"]) {
+        if (request.headers[name]) headers[name] = request.headers[name];
+      }
+      const forwarded = await fetch(`http://${TASKS_HOST}${request.url}`, {
+        method: request.method,
+        headers,
+        body: request.method === "GET" || request.method === "HEAD" ? undefined : body,
+      });
+      const text = await forwarded.text();
+      if (decision.kind === "forward-then") return answer(decision.status, decision.statusText);
+      response.writeHead(forwarded.status, {
+        "content-type": forwarded.headers.get("content-type") ?? "application/json",
+      });
+      response.end(text);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  return {
+    host: `127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function sweep() {
+  const response = await fetch("http://127.0.0.1:5001/demo-push/us-central1/sweepDeliveries-0", {
+    method: "POST",
+  });
+  check(response.ok, `sweepDeliveries-0 answered HTTP ${response.status}`);
+}
+
+const drills = [
+  {
+    name: "killed after the gate, before sending: the retry delivers, once",
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: 20, devicesEach: 1 });
+      const first = await runTrigger(event, { crashAt: "after-gate" });
+      check(first.signal === "SIGKILL", `the first run was not killed (exit ${first.code}, ${first.signal})`);
+      const held = await delivery(event.id);
+      check(
+        held?.status === "sending" && held.sendStarted === false,
+        `after the kill: ${JSON.stringify(held)}`,
+      );
+      // A retry inside the dead run's lease is asked to come back later (Eventarc would), not dropped.
+      const early = await runTrigger(event);
+      check(
+        early.result?.name === "DeliveryLeasedError",
+        `a retry inside the lease: ${JSON.stringify(early.result)}`,
+      );
+      await sleep(LEASE_MS + 200);
+      const retry = await runTrigger(event);
+      check(
+        retry.result?.outcome?.kind === "delivered",
+        `the retry: ${JSON.stringify(retry.result)} ${retry.stderr}`,
+      );
+      const counts = tally(await pushesPerToken(tokens));
+      check(
+        counts.once === 20 && counts.zero === 0 && counts.more === 0,
+        `pushes per device: ${JSON.stringify(counts)}`,
+      );
+      const record = await delivery(event.id);
+      check(
+        record.status === "done" && record.sent === 20 && record.attempts === 2,
+        `record: ${JSON.stringify(record)}`,
+      );
+    },
+  },
+  {
+    name: "killed in the middle of sending: no device gets two, the record tells what is unknown",
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: 120, devicesEach: 10 });
+      const first = await runTrigger(event, { crashAt: "sent-batch:1" });
+      check(first.signal === "SIGKILL", `the first run was not killed (exit ${first.code}, ${first.signal})`);
+      await sleep(LEASE_MS + 200);
+      const retry = await runTrigger(event);
+      check(retry.result?.outcome?.kind === "already-handled", `the retry: ${JSON.stringify(retry.result)}`);
+      await sweep();
+      const counts = tally(await pushesPerToken(tokens));
+      check(counts.more === 0, `a device got two pushes: ${JSON.stringify(counts)}`);
+      check(counts.once >= 500, `the first batch did not arrive: ${JSON.stringify(counts)}`);
+      const record = await eventually(
+        () => delivery(event.id),
+        (d) => d?.status !== "sending",
+        20_000,
+      );
+      check(
+        record.status === "failed" && record.unknown === 1200 && /unknown/.test(record.error ?? ""),
+        `record: ${JSON.stringify({ ...record, content: undefined })}`,
+      );
+      return `${counts.once} devices got the push before the kill, ${counts.zero} never will; the record says 1200 unknown`;
+    },
+  },
+  {
+    name: "killed in the middle of enqueueing slices: the retry enqueues the rest, every device once",
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: 120, devicesEach: 10 });
+      // Slices 0 and 1 are enqueued; the enqueues of 2 and 3 are still in flight when the run is killed.
+      const proxy = await tasksProxy(({ taskName }) =>
+        /-[01]$/.test(taskName) ? { kind: "forward" } : { kind: "hang" },
+      );
+      let first;
+      try {
+        first = await runTrigger(event, { crashAt: "enqueue:2", threshold: 5, tasksHost: proxy.host });
+      } finally {
+        await proxy.close();
+      }
+      check(first.signal === "SIGKILL", `the first run was not killed (exit ${first.code}, ${first.signal})`);
+      const held = await delivery(event.id);
+      check(
+        held?.enqueueing === true && held.slices === 4,
+        `after the kill: ${JSON.stringify({ ...held, content: undefined })}`,
+      );
+      await sleep(LEASE_MS + 200);
+      const retry = await runTrigger(event, { threshold: 5 });
+      check(
+        retry.result?.outcome?.kind === "enqueued",
+        `the retry: ${JSON.stringify(retry.result)} ${retry.stderr}`,
+      );
+      const record = await eventually(
+        () => delivery(event.id),
+        (d) => d?.status !== "sending",
+        120_000,
+      );
+      const counts = tally(await pushesPerToken(tokens));
+      check(counts.once === 1200 && counts.more === 0, `pushes per device: ${JSON.stringify(counts)}`);
+      check(
+        record.status === "done" &&
+          record.sent === 1200 &&
+          record.slicesDone === 4 &&
+          record.enqueueing === false,
+        `record: ${JSON.stringify({ ...record, content: undefined })}`,
+      );
+    },
+  },
+  {
+    name: "enqueue answered 429, then 200: every device once",
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: 60, devicesEach: 10 });
+      const proxy = await tasksProxy(({ count }) =>
+        count === 1 ? { kind: "answer", status: 429, statusText: "RESOURCE_EXHAUSTED" } : { kind: "forward" },
+      );
+      try {
+        const run = await runTrigger(event, { threshold: 5, tasksHost: proxy.host });
+        check(
+          run.result?.outcome?.kind === "enqueued" && run.result.outcome.notEnqueued === 0,
+          `run: ${JSON.stringify(run.result)} ${run.stderr}`,
+        );
+        check(proxy.seen[0]?.decision === "answer", "the proxy never answered 429");
+      } finally {
+        await proxy.close();
+      }
+      const record = await eventually(
+        () => delivery(event.id),
+        (d) => d?.status !== "sending",
+        120_000,
+      );
+      const counts = tally(await pushesPerToken(tokens));
+      check(counts.once === 600 && counts.more === 0, `pushes per device: ${JSON.stringify(counts)}`);
+      check(
+        record.status === "done" && record.sent === 600,
+        `record: ${JSON.stringify({ ...record, content: undefined })}`,
+      );
+    },
+  },
+  {
+    name: "a slice reported not enqueued whose task does run: counted once",
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: 60, devicesEach: 10 });
+      // Slice 1's enqueue goes through, but every answer about it says 500: after its retries the trigger
+      // gives it up as not enqueued, while the Cloud Tasks emulator dispatches the task it did create.
+      const proxy = await tasksProxy(({ taskName }) =>
+        /-1$/.test(taskName)
+          ? { kind: "forward-then", status: 500, statusText: "INTERNAL" }
+          : { kind: "forward" },
+      );
+      let run;
+      try {
+        run = await runTrigger(event, { threshold: 5, tasksHost: proxy.host });
+      } finally {
+        await proxy.close();
+      }
+      check(run.result?.outcome?.notEnqueued === 1, `run: ${JSON.stringify(run.result)} ${run.stderr}`);
+      const record = await eventually(
+        () => delivery(event.id),
+        (d) => d?.status !== "sending",
+        120_000,
+      );
+      await sleep(3_000); // let a late task finish, if it was going to count the slice again
+      const after = await delivery(event.id);
+      const counts = tally(await pushesPerToken(tokens));
+      check(counts.more === 0, `a device got two pushes: ${JSON.stringify(counts)}`);
+      check(
+        after.slicesDone === 2 &&
+          after.tokens === 600 &&
+          after.sent + after.failed === 600 &&
+          after.sent === counts.once,
+        `counted twice or not at all: ${JSON.stringify({ ...after, content: undefined })}`,
+      );
+      check(record.status !== "sending", "the delivery never ended");
+      return `slice 1 was counted once, by ${after.failed === 0 ? "its task (it ran first)" : "the trigger (the task found it counted and sent nothing)"}`;
+    },
+  },
+  {
+    name: "the Functions emulator's slice workers killed in the middle of a fan-out: no device gets two",
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: 120, devicesEach: 10 });
+      // FCM answers slowly, so the slices are caught with their requests out and their answers not back.
+      await setFcmLatency(4_000);
+      let killed = [];
+      try {
+        const run = await runTrigger(event, { threshold: 5 });
+        check(run.result?.outcome?.kind === "enqueued", `run: ${JSON.stringify(run.result)} ${run.stderr}`);
+        const slices = db.collection(`pushDeliveries/${event.id}/slices`);
+        await eventually(
+          async () => (await slices.where("sendStarted", "==", true).get()).size,
+          (n) => n > 0,
+          60_000,
+        );
+        killed = functionWorkers("sendCommentPushSlice");
+        check(killed.length > 0, "no sendCommentPushSlice worker of this checkout was found");
+        for (const pid of killed) process.kill(pid, "SIGKILL");
+      } finally {
+        await setFcmLatency(0);
+      }
+      // The slices not killed end; the Cloud Tasks emulator retries the killed ones, whose gates refuse.
+      await eventually(
+        async () =>
+          (await db.collection(`pushDeliveries/${event.id}/slices`).where("status", "==", "sending").get())
+            .size,
+        (n) => n <= killed.length,
+        90_000,
+      );
+      await sleep(5_000); // the FCM emulator's delayed answers land in its log
+      const stuck = await delivery(event.id);
+      check(stuck.status === "sending", `the delivery ended although slices died: ${stuck.status}`);
+      const summary = await sweepAhead(2 * 3_600_000);
+      check(
+        summary.swept.some((path) => path.startsWith(`pushDeliveries/${event.id}/slices/`)),
+        "nothing swept",
+      );
+      const record = await delivery(event.id);
+      const counts = tally(await pushesPerToken(tokens));
+      check(counts.more === 0, `a device got two pushes: ${JSON.stringify(counts)}`);
+      check(
+        record.status === "failed" &&
+          record.slicesDone === record.slices &&
+          record.unknown > 0 &&
+          record.sent + record.failed + record.rejected + record.unknown === 1200,
+        `record: ${JSON.stringify({ ...record, content: undefined })}`,
+      );
+      return `${killed.length} worker(s) killed; ${counts.once} devices got the push, ${counts.zero} did not; ${record.unknown} recorded unknown`;
+    },
+  },
+];
+
+async function main() {
+  const only = process.argv[2];
+  let passed = 0;
+  let failed = 0;
+  for (const drill of drills) {
+    if (only && !drill.name.includes(only)) continue;
+    const started = Date.now();
+    try {
+      const note = await drill.run();
+      passed++;
+      process.stdout.write(
+        `✓ ${drill.name} (${Math.round((Date.now() - started) / 1000)} s)${note ? `\n    ${note}` : ""}\n`,
+      );
+    } catch (error) {
+      failed++;
+      process.stdout.write(`✗ ${drill.name}\n    ${String(error?.message ?? error).slice(0, 2_000)}\n`);
+    }
+  }
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+await main();
