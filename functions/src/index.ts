@@ -4,3 +4,4 @@ export { unregisterDevice } from "./functions/unregisterDevice";
 export { pruneDevices } from "./functions/pruneDevices";
 export { onCommentCreated } from "./functions/onCommentCreated";
 export { sendCommentPushSlice } from "./functions/sendCommentPushSlice";
+export { sendCommentDigest } from "./functions/sendCommentDigest";

@@ -18,8 +18,13 @@ export async function commentPushStoresOn(db: Firestore): Promise<CommentPushSto
       import("./store/deliveryStore"),
       import("./store/sliceStore"),
     ]);
-  const deliveries = new DeliveryStore(db);
+  const [{ deliveryTtlDays }, { WindowStore }] = await Promise.all([
+    import("../params"),
+    import("./coalesce/windowStore"),
+  ]);
+  const deliveries = new DeliveryStore(db, undefined, deliveryTtlDays());
   return {
+    windows: new WindowStore(db, deliveryTtlDays()),
     posts: new PostStore(db),
     users: new UserStore(db),
     devices: new DeviceStore(db),

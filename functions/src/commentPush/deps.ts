@@ -4,11 +4,13 @@ import type { DeviceStore } from "../devices/deviceStore";
 import type { PostStore } from "../posts/postStore";
 import type { UserStore } from "../users/userStore";
 import type { CommentPush } from "./domain/compose";
+import type { DigestPush } from "./domain/digest";
 import type { PushSender } from "./domain/deliver";
 import type { RetryPolicy } from "./domain/retryPolicy";
 import type { SliceQueue } from "./sliceTask";
 import type { DeliveryStore } from "./store/deliveryStore";
 import type { SliceStore } from "./store/sliceStore";
+import type { WindowStore } from "./coalesce/windowStore";
 
 /** What the pipeline uses of each store (the Firestore-backed classes; tests pass fakes from test/support). */
 export type CommentPushStores = {
@@ -20,6 +22,8 @@ export type CommentPushStores = {
     "maxAttempts" | "begin" | "sendStarting" | "finish" | "abandon" | "tasksPlanned"
   >;
   slices: Pick<SliceStore, "maxAttempts" | "begin" | "sendStarting" | "abandon" | "finish" | "notEnqueued">;
+  /** Coalescing windows (docs/coalescing.md); without them every comment is pushed at once. */
+  windows?: WindowStore | undefined;
 };
 
 /** What the trigger needs of a comment-created event: its id (the idempotency key), path params and snapshot. */
@@ -34,7 +38,7 @@ export type TaskFanOut = { threshold: number; queue: SliceQueue };
 
 /** The sender and its clock: what sending needs beyond the stores. */
 export type SendClock = {
-  sender: PushSender<CommentPush>;
+  sender: PushSender<CommentPush | DigestPush>;
   policy: RetryPolicy;
   sleep: (ms: number) => Promise<void>;
   random: () => number;

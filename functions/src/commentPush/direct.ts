@@ -28,6 +28,8 @@ const NO_COUNTS: DeliveryCounts = { recipients: 0, tokens: 0, sent: 0, failed: 0
 export async function fanOutComment(
   event: CommentCreatedEvent,
   deps: CommentPushDeps,
+  /** What to send: the comment (default), or a window's digest (coalesce/digest.ts). */
+  planner: typeof planCommentPush = planCommentPush,
 ): Promise<CommentPushOutcome> {
   const started = deps.now();
   const { stores } = deps;
@@ -44,7 +46,7 @@ export async function fanOutComment(
   let plan: Plan;
   try {
     assertRetryPolicy(deps.policy);
-    plan = await planCommentPush(event, stores, deps.tasks);
+    plan = await planner(event, stores, deps.tasks);
     if (plan.kind === "direct") {
       await stores.deliveries.sendStarting(event.id, {
         recipients: plan.recipients,
@@ -87,10 +89,13 @@ export async function fanOutComment(
   const prepareMs = Math.round(deps.now() - started);
   const counts: DeliveryCounts = { ...NO_COUNTS, recipients: plan.recipients, tokens: plan.devices.length };
   try {
-    const outcome = await sendCommentPush(event.id, plan.content, plan.devices, {
-      ...deps,
-      devices: stores.devices,
-    });
+    const outcome = await sendCommentPush(
+      event.id,
+      plan.content,
+      plan.devices,
+      { ...deps, devices: stores.devices },
+      plan.digest,
+    );
     const sendMs = Math.round(deps.now() - started) - prepareMs;
     Object.assign(counts, outcome.counts);
     await stores.deliveries.finish(event.id, { status: outcome.status, counts, error: outcome.error });

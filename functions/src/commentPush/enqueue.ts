@@ -9,6 +9,7 @@ import { sliceTaskId } from "./domain/slices";
 import type { CommentPushDeps, TaskFanOut } from "./deps";
 import type { CommentPushOutcome } from "./direct";
 import type { Plan } from "./plan";
+import { digestOfSlice } from "./domain/digest";
 
 /** Tasks enqueued at once by the trigger (each one HTTP request to Cloud Tasks). */
 const ENQUEUE_CONCURRENCY = 10;
@@ -30,7 +31,7 @@ export async function enqueueSlices(
   const results = await mapWithConcurrency(plan.slices, ENQUEUE_CONCURRENCY, async (slice) => {
     try {
       return await queue.enqueue(
-        { eventId, slice, content: plan.content },
+        { eventId, slice, content: plan.content, ...digestOfSlice(plan.digest, slice.uids) },
         sliceTaskId(eventId, slice.index),
       );
     } catch (error) {

@@ -1,3 +1,4 @@
+import { coalesceLog } from "./coalesce";
 import { commentPushLog } from "./commentPush";
 import { deviceLog } from "./devices";
 import { pruneLog } from "./prune";
@@ -6,4 +7,4 @@ import { pruneLog } from "./prune";
  * The named log events of the project, each with structured fields (`firebase-functions/logger`). Tokens
  * never appear whole: callers pass a device id (a hash) or a token tail.
  */
-export const log = { ...deviceLog, ...pruneLog, ...commentPushLog };
+export const log = { ...deviceLog, ...pruneLog, ...commentPushLog, ...coalesceLog };

@@ -31,7 +31,14 @@ const gateFields = {
   error: z.string().optional(),
   createdAt: timestamp,
   finishedAt: timestamp.optional(),
+  /** When a TTL policy may delete the doc (docs/coalescing.md, "Keeping delivery records"). */
+  expireAt: timestamp.optional(),
 };
+
+/** `expireAt` of a record made now and kept `days` days. */
+export function expireAtAfter(days: number, nowMs = Date.now()): Timestamp {
+  return Timestamp.fromMillis(nowMs + days * 86_400_000);
+}
 
 /**
  * `pushDeliveries/{eventId}`: beyond the public fields, `attempts` (runs past the gate), `sendStarted`

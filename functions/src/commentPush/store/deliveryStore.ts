@@ -5,6 +5,7 @@ import {
   abandonedFields,
   deliveryConverter,
   deliveryCounts,
+  expireAtAfter,
   finishedFields,
   type DeliveryCounts,
   type Finished,
@@ -20,6 +21,8 @@ export class DeliveryStore {
   constructor(
     private readonly db: Firestore,
     readonly maxAttempts = MAX_GATE_ATTEMPTS,
+    /** Days a delivery record is kept (its `expireAt`). */
+    readonly ttlDays = 30,
   ) {}
 
   /** The delivery doc of an event (SliceStore writes a slice's counts to it in the slice's own batch). */
@@ -38,6 +41,7 @@ export class DeliveryStore {
         attempts: 1,
         sendStarted: false,
         createdAt: FieldValue.serverTimestamp() as Timestamp,
+        expireAt: expireAtAfter(this.ttlDays),
       },
       this,
     );
