@@ -251,7 +251,11 @@ describe("a busy post", () => {
     const snapshot = await adminDb().doc(`posts/${postId}/comments/${commentId}`).get();
     const event = { id: String(record?.id), params: { postId, commentId }, data: snapshot };
     const again = await handleCommentCreated(event, { coalescing: { digests: queue } });
-    expect(again).toEqual({ kind: "coalesced", windowId: window.windowId, digestId: record?.digestId });
+    expect(again).toEqual({
+      kind: "coalesced",
+      windowId: window.windowId,
+      digestId: String(record?.digestId),
+    });
     expect(enqueued).toHaveLength(1);
 
     // The digest task twice more, while the emulator's own dispatch is waiting for the window's end too.
