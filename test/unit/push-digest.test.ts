@@ -1,0 +1,58 @@
+// Digest counting and composition (functions/src/commentPush/domain/digest.ts).
+import {
+  composeDigestPush,
+  digestCounts,
+  digestOfSlice,
+  tallyWindow,
+  type DigestContent,
+} from "../../functions/src/commentPush/domain/digest";
+
+const comments = [
+  { commentId: "c1", authorId: "ben", createdAt: 1_000 },
+  { commentId: "c3", authorId: "ana", createdAt: 3_000 },
+  { commentId: "c2", authorId: "ben", createdAt: 2_000 },
+];
+
+describe("tallyWindow and digestCounts", () => {
+  it("counts each recipient's comments but their own, leaving out those with none", () => {
+    const tally = tallyWindow(comments);
+    expect(tally.latest?.commentId).toBe("c3");
+    expect(tally.otherLatest?.commentId).toBe("c2");
+    expect(digestCounts(tally, ["ada", "ana", "ben"])).toEqual({ ada: 3, ana: 2, ben: 1 });
+    const alone = tallyWindow([{ commentId: "x", authorId: "solo", createdAt: 1 }]);
+    expect(alone.otherLatest).toBeUndefined();
+    expect(digestCounts(alone, ["solo", "ada"])).toEqual({ ada: 1 });
+  });
+});
+
+describe("composeDigestPush", () => {
+  const digest: DigestContent = {
+    windowId: "c0",
+    postTitle: "Hot take",
+    latest: { commentId: "c3", authorId: "ana", name: "Ana", text: "Latest" },
+    otherLatest: { commentId: "c2", authorId: "ben", name: "Ben", text: "x".repeat(300) },
+    counts: { ada: 3, ana: 2, ben: 1 },
+  };
+
+  it("titles the count in the device's language and shows the latest comment not by the recipient", () => {
+    expect(
+      composeDigestPush("p1", digest, { uid: "ada", token: "t", platform: "android", locale: "en-US" }),
+    ).toEqual({
+      token: "t",
+      notification: { title: "3 new comments on “Hot take”", body: "Ana: Latest" },
+      data: { type: "comment_digest", postId: "p1", count: "3", lastCommentId: "c3" },
+      android: { notification: { channelId: "comments", tag: "p1" } },
+      apns: { payload: { aps: { "thread-id": "p1" } } },
+    });
+    const ana = composeDigestPush("p1", digest, { uid: "ana", token: "t", platform: "ios", locale: "ko-KR" });
+    expect(ana.notification.title).toBe("“Hot take”에 새 댓글 2개");
+    expect(Array.from(ana.notification.body)).toHaveLength(200);
+    expect(ana.notification.body.startsWith("Ben: xxx")).toBe(true);
+    expect(ana.data).toEqual({ type: "comment_digest", postId: "p1", count: "2", lastCommentId: "c2" });
+  });
+
+  it("gives each slice only its recipients' counts", () => {
+    expect(digestOfSlice(digest, ["ana", "zed"]).digest?.counts).toEqual({ ana: 2 });
+    expect(digestOfSlice(undefined, ["ana"])).toEqual({});
+  });
+});
