@@ -23,7 +23,9 @@ export type CommentPushStores = {
   >;
   slices: Pick<SliceStore, "maxAttempts" | "begin" | "sendStarting" | "abandon" | "finish" | "notEnqueued">;
   /** Coalescing windows (docs/coalescing.md); without them every comment is pushed at once. */
-  windows?: WindowStore | undefined;
+  windows?:
+    | Pick<WindowStore, "decide" | "recordCoalesced" | "describeDigest" | "windowComments" | "commentText">
+    | undefined;
 };
 
 /** What the trigger needs of a comment-created event: its id (the idempotency key), path params and snapshot. */

@@ -9,12 +9,13 @@ import { digestCounts, tallyWindow, type DigestContent, type WindowComment } fro
 import { recipientsOf } from "../domain/recipients";
 import { planAudience, type Plan } from "../plan";
 import { digestIdOf, digestTask, type DigestTask } from "./digestTask";
-import type { WindowStore } from "./windowStore";
+
+type Windows = NonNullable<CommentPushStores["windows"]>;
 
 /** Sends the digest of `task`'s window once (the gate of `pushDeliveries/{digestId}`), after the window's end. */
 export async function sendDigest(
   task: DigestTask,
-  deps: CommentPushDeps & { stores: { windows: WindowStore } },
+  deps: CommentPushDeps & { stores: { windows: Windows } },
 ): Promise<CommentPushOutcome> {
   const event: CommentCreatedEvent = {
     id: digestIdOf(task.postId, task.window.windowId),
@@ -26,7 +27,7 @@ export async function sendDigest(
 }
 
 /** The digest's plan: the window's comments, who hears about how many, and their devices. */
-function digestPlanner(windows: WindowStore) {
+function digestPlanner(windows: Windows) {
   return async (
     event: CommentCreatedEvent,
     stores: CommentPushStores,
