@@ -269,6 +269,15 @@ async function demo(adminDb) {
   say(
     `5/7 ${minji.displayName} replies; ${alice.displayName} and ${bob.displayName} (following since he commented) hear of it:`,
   );
+  // A reply inside the first comment's window would be folded into a digest (docs/coalescing.md): wait it out.
+  const [window] = (await adminDb.collection("pushWindows").doc(DEMO_POST.id).get()).data()?.windows ?? [];
+  const waitMs = window ? window.closesAt + 500 - Date.now() : 0;
+  if (waitMs > 0) {
+    indent(
+      `(waiting ${seconds(waitMs)} for the post's coalescing window to close, so the reply is pushed at once)`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
   const second = await minjiApp.comment("저도 잘 봤어요! 알림이 한국어로 와요.");
   const two = await deliveryOf(adminDb, second);
   printPushes(two.pushes);

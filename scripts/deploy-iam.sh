@@ -7,8 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REGION="us-central1"                  # CONTRACT: the functions' region
-QUEUE="sendCommentPushSlice"          # firebase-tools names the task queue after the function
-TASK_FUNCTION="sendCommentPushSlice"  # invoked by Cloud Tasks with the enqueuer's OIDC token
+# Task-queue functions: firebase-tools names each queue after its function, and Cloud Tasks invokes each with
+# the enqueuer's OIDC token. The trigger enqueues both (a comment's slices, a window's digest); the digest
+# task enqueues slices of large digests.
+TASK_FUNCTIONS=("sendCommentPushSlice" "sendCommentDigest")
 TRIGGER_FUNCTION="onCommentCreated"   # enqueues the tasks; invoked by Eventarc as its own service account
 
 project=""
@@ -69,7 +71,7 @@ echo "# project ${project}, service account ${email}, region ${REGION}" >&2
 # 1. The account itself (deploy needs it to exist: the functions are created to run as it).
 if $dry_run || ! exists gcloud iam service-accounts describe "$email" --project "$project"; then
   run gcloud iam service-accounts create "${email%%@*}" --project "$project" \
-    --display-name "Comment pushes (onCommentCreated, sendCommentPushSlice)"
+    --display-name "Comment pushes (onCommentCreated, sendCommentPushSlice, sendCommentDigest)"
 fi
 
 # 2. Project roles: what the two functions' code does (project-wide is the narrowest these roles come in).
@@ -83,13 +85,15 @@ run gcloud iam service-accounts add-iam-policy-binding "$email" --project "$proj
 
 # 4. Bindings on deployed resources: the queue, and each function's Cloud Run service.
 pending=()
-if $dry_run || exists gcloud tasks queues describe "$QUEUE" --location "$REGION" --project "$project"; then
-  run gcloud tasks queues add-iam-policy-binding "$QUEUE" --location "$REGION" --project "$project" \
-    --member "$member" --role roles/cloudtasks.enqueuer
-else
-  pending+=("queue $QUEUE")
-fi
-for function in "$TASK_FUNCTION" "$TRIGGER_FUNCTION"; do
+for queue in "${TASK_FUNCTIONS[@]}"; do
+  if $dry_run || exists gcloud tasks queues describe "$queue" --location "$REGION" --project "$project"; then
+    run gcloud tasks queues add-iam-policy-binding "$queue" --location "$REGION" --project "$project" \
+      --member "$member" --role roles/cloudtasks.enqueuer
+  else
+    pending+=("queue $queue")
+  fi
+done
+for function in "${TASK_FUNCTIONS[@]}" "$TRIGGER_FUNCTION"; do
   if $dry_run || exists gcloud functions describe "$function" --region "$REGION" --project "$project"; then
     # roles/run.invoker on the function's Cloud Run service.
     run gcloud functions add-invoker-policy-binding "$function" --region "$REGION" --project "$project" \

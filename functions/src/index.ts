@@ -5,3 +5,4 @@ export { pruneDevices } from "./functions/pruneDevices";
 export { onCommentCreated } from "./functions/onCommentCreated";
 export { sendCommentPushSlice } from "./functions/sendCommentPushSlice";
 export { sweepDeliveries } from "./functions/sweepDeliveries";
+export { sendCommentDigest } from "./functions/sendCommentDigest";

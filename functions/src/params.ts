@@ -133,7 +133,7 @@ export function pruneSettingsParams(): { staleDays: number; maxWritesPerSecond: 
   return { staleDays: TOKEN_STALE_DAYS.value(), maxWritesPerSecond: PRUNE_MAX_WRITES_PER_SECOND.value() };
 }
 
-// --- Leases, the sweeper, the credential breaker, messages (issue 13; docs/delivery.md) ----------------
+// --- Leases, the sweeper, the credential breaker, messages (docs/delivery.md) ----------------
 
 /** The comment trigger's timeout: the most an event function may run. Its lease derives from it. */
 export const COMMENT_TRIGGER_TIMEOUT_SECONDS = 540;
@@ -203,4 +203,38 @@ export function credentialBreakerParams(): { windowMs: number; minAnswers: numbe
     minAnswers: Math.max(1, PUSH_BREAKER_MIN_ANSWERS.value()),
     share: Math.min(100, Math.max(1, PUSH_BREAKER_MISMATCH_PERCENT.value())) / 100,
   };
+}
+
+// --- Coalescing, cost and retention (docs/coalescing.md) ---------------------------------------
+
+export const PUSH_COALESCE_SECONDS = defineInt("PUSH_COALESCE_SECONDS", {
+  default: 60,
+  description:
+    "A post notifies each recipient at most once per this many seconds: the first comment is pushed at once " +
+    "and opens a window; the comments inside it become one digest per recipient when it closes. 0 turns " +
+    "coalescing off (every comment pushed at once). 0..3600.",
+});
+
+export const COMMENT_TRIGGER_MAX_INSTANCES = defineInt("COMMENT_TRIGGER_MAX_INSTANCES", {
+  default: 100,
+  description:
+    "Instances of onCommentCreated at most (maxInstances), so a flood of comments cannot scale the trigger " +
+    "past what FCM's quota can take. Set at deploy.",
+});
+
+export const PUSH_DELIVERY_TTL_DAYS = defineInt("PUSH_DELIVERY_TTL_DAYS", {
+  default: 30,
+  description:
+    "pushDeliveries docs carry expireAt = creation + this many days; a Firestore TTL policy on expireAt " +
+    "deletes them after that (docs/coalescing.md). 1..3650.",
+});
+
+/** The coalescing window in ms (0: off), clamped to 0..3600 s. */
+export function coalesceWindowMs(): number {
+  return Math.min(3_600, Math.max(0, PUSH_COALESCE_SECONDS.value())) * 1_000;
+}
+
+/** Days a delivery record is kept, at least 1. */
+export function deliveryTtlDays(): number {
+  return Math.max(1, PUSH_DELIVERY_TTL_DAYS.value());
 }

@@ -1,7 +1,7 @@
 // registerDevice and unregisterDevice through the client SDK, against the Auth, Functions and
 // Firestore emulators: the same doors a mobile or web app uses.
 import { FunctionsError } from "firebase/functions";
-import type { Timestamp } from "firebase-admin/firestore";
+import { Timestamp } from "firebase-admin/firestore";
 import { deviceIdOf } from "../../functions/src/devices/deviceId";
 import {
   adminDb,
@@ -112,6 +112,17 @@ describe("registerDevice", () => {
     const carol = await signedInClient();
     const tokens = Array.from({ length: 10 }, () => uniqueToken());
     for (const token of tokens) await register(carol, { token, platform: "android" });
+    // Last seen two days ago, in the same order: an unchanged device seen less than a day ago is not
+    // written again (functions/src/devices/lastSeen.ts), so "seen again" needs an older lastSeenAt.
+    const twoDaysAgo = Date.now() - 2 * 24 * 60 * 60 * 1000;
+    await Promise.all(
+      tokens.map((token, i) =>
+        adminDb()
+          .collection("devices")
+          .doc(deviceIdOf(token ?? ""))
+          .update({ lastSeenAt: Timestamp.fromMillis(twoDaysAgo + i * 1000) }),
+      ),
+    );
     // Seen again: the first token is now the most recent, the second the least recent.
     await register(carol, { token: tokens[0], platform: "android" });
     expect(await devicesOf(carol.uid)).toHaveLength(10);

@@ -209,6 +209,11 @@ describe("posts/{postId}", () => {
     await assertFails(setDoc(doc(clientOf(ALICE), POST), data));
   });
 
+  it("a post id may have 128 characters, not 129 (ids go into every push: FCM's 4 KB limit)", async () => {
+    await assertSucceeds(setDoc(doc(clientOf(ALICE), `posts/${chars(128)}`), newPost()));
+    await assertFails(setDoc(doc(clientOf(ALICE), `posts/${chars(129)}`), newPost()));
+  });
+
   it("an anonymous visitor may not create a post", async () => {
     await assertFails(setDoc(doc(clientOf(), POST), newPost()));
   });
@@ -282,6 +287,11 @@ describe("posts/{postId}/comments/{commentId}", () => {
     ["an unknown key", newComment({ authorName: "Bob" })],
   ])("a comment with %s is refused", async (_, data) => {
     await assertFails(setDoc(doc(clientOf(BOB), commentPath), data));
+  });
+
+  it("a comment id may have 128 characters, not 129 (ids go into every push: FCM's 4 KB limit)", async () => {
+    await assertSucceeds(setDoc(doc(clientOf(BOB), `${POST}/comments/${chars(128)}`), newComment()));
+    await assertFails(setDoc(doc(clientOf(BOB), `${POST}/comments/${chars(129)}`), newComment()));
   });
 
   it("a comment under a post that does not exist is refused", async () => {
@@ -421,6 +431,7 @@ describe.each([
     "pushDeliveries",
     { postId: "post-1", commentId: "comment-1", status: "done" },
   ],
+  ["pushWindows/{postId}", "pushWindows", { windows: [], status: "open" }],
 ])("%s is unreachable from any client", (_, collectionId, data) => {
   const path = `${collectionId}/doc-1`;
 

@@ -73,11 +73,13 @@ describe("npm run deploy:iam", () => {
         { on: `projects ${PROJECT}`, role: "roles/eventarc.eventReceiver", member },
         { on: `iam service-accounts ${email}`, role: "roles/iam.serviceAccountUser", member },
         { on: "tasks queues sendCommentPushSlice", role: "roles/cloudtasks.enqueuer", member },
+        { on: "tasks queues sendCommentDigest", role: "roles/cloudtasks.enqueuer", member },
         { on: "functions sendCommentPushSlice", role: "roles/run.invoker", member },
+        { on: "functions sendCommentDigest", role: "roles/run.invoker", member },
         { on: "functions onCommentCreated", role: "roles/run.invoker", member },
       ]),
     );
-    expect(grants).toHaveLength(7);
+    expect(grants).toHaveLength(9);
     // No broad role anywhere.
     expect(grants.filter(({ role }) => /roles\/(owner|editor|viewer|.*\.admin$)/.test(role ?? ""))).toEqual([
       { on: `projects ${PROJECT}`, role: "roles/firebasecloudmessaging.admin", member },
@@ -102,7 +104,7 @@ describe("npm run deploy:iam", () => {
     expect(none.stderr).toMatch(/--project/);
   });
 
-  it("is the account onCommentCreated (which enqueues) and sendCommentPushSlice run as", () => {
+  it("is the account onCommentCreated and sendCommentDigest (which enqueue) and sendCommentPushSlice run as", () => {
     let endpoints: Record<string, { serviceAccountEmail?: unknown; taskQueueTrigger?: unknown }> = {};
     jest.isolateModules(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -113,9 +115,11 @@ describe("npm run deploy:iam", () => {
     expect({
       onCommentCreated: String(endpoints.onCommentCreated?.serviceAccountEmail),
       sendCommentPushSlice: String(endpoints.sendCommentPushSlice?.serviceAccountEmail),
+      sendCommentDigest: String(endpoints.sendCommentDigest?.serviceAccountEmail),
     }).toEqual({
       onCommentCreated: "params.PUSH_SERVICE_ACCOUNT",
       sendCommentPushSlice: "params.PUSH_SERVICE_ACCOUNT",
+      sendCommentDigest: "params.PUSH_SERVICE_ACCOUNT",
     });
   });
 });

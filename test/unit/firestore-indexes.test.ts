@@ -6,9 +6,10 @@ import path from "node:path";
 import { findFirestoreQueries, indexServes, type CompositeIndex } from "../support/firestoreQueries";
 
 const root = path.resolve(__dirname, "../..");
-const indexes = (
-  JSON.parse(readFileSync(path.join(root, "firestore.indexes.json"), "utf8")) as { indexes: CompositeIndex[] }
-).indexes;
+type FieldOverride = { collectionGroup: string; fieldPath: string; ttl?: boolean; indexes: unknown[] };
+const { indexes, fieldOverrides } = JSON.parse(
+  readFileSync(path.join(root, "firestore.indexes.json"), "utf8"),
+) as { indexes: CompositeIndex[]; fieldOverrides: FieldOverride[] };
 const queries = findFirestoreQueries(path.join(root, "functions/tsconfig.build.json"));
 
 describe("firestore.indexes.json", () => {
@@ -36,6 +37,36 @@ describe("firestore.indexes.json", () => {
         (query) => `${query.at}: ${query.collection ?? "?"} on [${query.fields.join(", ")}] — ${query.text}`,
       );
     expect(missing).toEqual([]);
+  });
+
+  it("exempts from indexing only fields that no query of the functions filters or orders on", () => {
+    // A query whose collection the scanner cannot name counts against its fields in every collection.
+    const queried = (override: FieldOverride) =>
+      queries.some(
+        (query) =>
+          (query.collection === null || query.collection === override.collectionGroup) &&
+          query.fields.some(
+            (field) => field === override.fieldPath || field.startsWith(`${override.fieldPath}.`),
+          ),
+      );
+    // An override with indexes turns some on (e.g. a collection-group index the sweeper queries); the
+    // exemptions are the overrides with none.
+    const exemptions = fieldOverrides.filter((override) => override.indexes.length === 0);
+    expect(exemptions.filter(queried)).toEqual([]);
+    // The never-queried fields the issue names: the device token, the comment text, delivery counters.
+    const exempt = new Set(exemptions.map((o) => `${o.collectionGroup}.${o.fieldPath}`));
+    for (const field of ["devices.token", "comments.text", "pushDeliveries.sent", "pushDeliveries.tokens"]) {
+      expect(exempt).toContain(field);
+    }
+  });
+
+  it("turns on the TTL policy of pushDeliveries.expireAt", () => {
+    expect(fieldOverrides).toContainEqual({
+      collectionGroup: "pushDeliveries",
+      fieldPath: "expireAt",
+      ttl: true,
+      indexes: [],
+    });
   });
 
   it("holds only indexes that are well formed", () => {

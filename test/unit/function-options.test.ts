@@ -21,6 +21,7 @@ describe("the deployed functions' options", () => {
       "onCommentCreated",
       "pruneDevices",
       "registerDevice",
+      "sendCommentDigest",
       "sendCommentPushSlice",
       "sweepDeliveries",
       "unregisterDevice",
@@ -49,6 +50,18 @@ describe("the deployed functions' options", () => {
         retry: true,
         eventFilterPathPatterns: { document: "posts/{postId}/comments/{commentId}" },
       },
+    });
+    // A param, so a flood cannot scale the trigger past what FCM's quota can take.
+    expect(String(endpointOf(deployed.onCommentCreated).maxInstances)).toBe(
+      "params.COMMENT_TRIGGER_MAX_INSTANCES",
+    );
+  });
+
+  it("sends digests as tasks that may wait out their window, with bounded retries", () => {
+    expect(endpointOf(deployed.sendCommentDigest)).toMatchObject({
+      timeoutSeconds: 540,
+      availableMemoryMb: 512,
+      taskQueueTrigger: { retryConfig: { maxAttempts: 8 } },
     });
   });
 

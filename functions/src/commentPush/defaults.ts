@@ -4,7 +4,13 @@
  * every cold start until a handler needs them. A test replaces any of them.
  */
 import type { Firestore } from "firebase-admin/firestore";
-import { credentialBreakerParams, deliveryLeaseMs, pushMessageTtlSeconds, sliceLeaseMs } from "../params";
+import {
+  credentialBreakerParams,
+  deliveryLeaseMs,
+  deliveryTtlDays,
+  pushMessageTtlSeconds,
+  sliceLeaseMs,
+} from "../params";
 import { lazyFirestore } from "../shared/lazyFirestore";
 import type { CredentialBreaker } from "./breaker";
 import { crashingSender } from "./crashPoint";
@@ -22,18 +28,22 @@ export async function commentPushStoresOn(
     { UserStore },
     { DeliveryStore, MAX_GATE_ATTEMPTS },
     { SliceStore },
+    { WindowStore },
   ] = await Promise.all([
     import("../devices/deviceStore"),
     import("../posts/postStore"),
     import("../users/userStore"),
     import("./store/deliveryStore"),
     import("./store/sliceStore"),
+    import("./coalesce/windowStore"),
   ]);
   const deliveries = new DeliveryStore(db, {
     maxAttempts: MAX_GATE_ATTEMPTS,
     leaseMs: leases.deliveryLeaseMs ?? deliveryLeaseMs(),
+    ttlDays: deliveryTtlDays(),
   });
   return {
+    windows: new WindowStore(db, deliveryTtlDays()),
     posts: new PostStore(db),
     users: new UserStore(db),
     devices: new DeviceStore(db),

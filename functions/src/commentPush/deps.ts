@@ -4,12 +4,14 @@ import type { DeviceStore } from "../devices/deviceStore";
 import type { PostStore } from "../posts/postStore";
 import type { UserStore } from "../users/userStore";
 import type { CommentPush } from "./domain/compose";
+import type { DigestPush } from "./domain/digest";
 import type { PushSender } from "./domain/deliver";
 import type { RetryPolicy } from "./domain/retryPolicy";
 import type { CredentialBreaker } from "./breaker";
 import type { SliceQueue } from "./sliceTask";
 import type { DeliveryStore } from "./store/deliveryStore";
 import type { SliceStore } from "./store/sliceStore";
+import type { WindowStore } from "./coalesce/windowStore";
 
 /** What the pipeline uses of each store (the Firestore-backed classes; tests pass fakes from test/support). */
 export type CommentPushStores = {
@@ -29,6 +31,10 @@ export type CommentPushStores = {
     | "enqueued"
   >;
   slices: Pick<SliceStore, "maxAttempts" | "begin" | "sendStarting" | "abandon" | "finish" | "notEnqueued">;
+  /** Coalescing windows (docs/coalescing.md); without them every comment is pushed at once. */
+  windows?:
+    | Pick<WindowStore, "decide" | "recordCoalesced" | "describeDigest" | "windowComments" | "commentText">
+    | undefined;
 };
 
 /** What the trigger needs of a comment-created event: its id (the idempotency key), path params and snapshot. */
@@ -43,7 +49,7 @@ export type TaskFanOut = { threshold: number; queue: SliceQueue };
 
 /** The sender and its clock: what sending needs beyond the stores. */
 export type SendClock = {
-  sender: PushSender<CommentPush>;
+  sender: PushSender<CommentPush | DigestPush>;
   policy: RetryPolicy;
   sleep: (ms: number) => Promise<void>;
   random: () => number;

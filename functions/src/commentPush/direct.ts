@@ -8,6 +8,7 @@ import { crashPoint } from "./crashPoint";
 import { assertRetryPolicy } from "./domain/retryPolicy";
 import type { CommentCreatedEvent, CommentPushDeps } from "./deps";
 import { enqueueSlices } from "./enqueue";
+import { digestOfSlice } from "./domain/digest";
 import { planCommentPush, type Plan } from "./plan";
 import { sendCommentPush } from "./send";
 import type { DeliveryCounts } from "./store/deliveryDocs";
@@ -46,6 +47,8 @@ const NO_COUNTS: DeliveryCounts = { recipients: 0, tokens: 0, sent: 0, failed: 0
 export async function fanOutComment(
   event: CommentCreatedEvent,
   deps: CommentPushDeps,
+  /** What to send: the comment (default), or a window's digest (coalesce/digest.ts). */
+  planner: typeof planCommentPush = planCommentPush,
 ): Promise<CommentPushOutcome> {
   const started = deps.now();
   const { stores } = deps;
@@ -73,13 +76,19 @@ export async function fanOutComment(
   let plan: Plan;
   try {
     assertRetryPolicy(deps.policy);
-    plan = await planCommentPush(event, stores, deps.tasks);
+    plan = await planner(event, stores, deps.tasks);
     if (plan.kind === "direct") {
       await stores.deliveries.sendStarting(event.id, {
         recipients: plan.recipients,
         tokens: plan.devices.length,
       });
     } else if (plan.kind === "tasks") {
+      // A digest's slices each record their recipients' counts, so a resumed enqueueing sends the same.
+      const { digest } = plan;
+      plan = {
+        ...plan,
+        slices: plan.slices.map((slice) => ({ ...slice, ...digestOfSlice(digest, slice.uids) })),
+      };
       await stores.deliveries.tasksPlanned(event.id, {
         recipients: plan.recipients,
         audience: plan.audience,
@@ -122,10 +131,13 @@ export async function fanOutComment(
   const prepareMs = Math.round(deps.now() - started);
   const counts: DeliveryCounts = { ...NO_COUNTS, recipients: plan.recipients, tokens: plan.devices.length };
   try {
-    const outcome = await sendCommentPush(event.id, plan.content, plan.devices, {
-      ...deps,
-      devices: stores.devices,
-    });
+    const outcome = await sendCommentPush(
+      event.id,
+      plan.content,
+      plan.devices,
+      { ...deps, devices: stores.devices },
+      plan.digest,
+    );
     const sendMs = Math.round(deps.now() - started) - prepareMs;
     Object.assign(counts, outcome.counts);
     await stores.deliveries.finish(event.id, { status: outcome.status, counts, error: outcome.error });

@@ -55,6 +55,8 @@ async function enqueueOne(
     eventId,
     slice: { index: slice.index, uids: [...slice.uids], devices: slice.devices },
     content,
+    // A digest's slice carries its recipients' counts (docs/coalescing.md).
+    ...(slice.digest ? { digest: slice.digest } : {}),
   };
   for (let attempt = 1; ; attempt++) {
     try {

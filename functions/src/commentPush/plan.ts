@@ -9,11 +9,25 @@ import { recipientsOf } from "./domain/recipients";
 import { planSlices, type AudienceGroup, type AudienceSlice } from "./domain/slices";
 import type { CommentCreatedEvent, CommentPushStores, TaskFanOut } from "./deps";
 import type { CommentContent } from "./sliceTask";
+import type { DigestContent } from "./domain/digest";
 
-/** Everything the send needs, read; or why nothing is to be sent. */
+/** Everything the send needs, read; or why nothing is to be sent. A digest's plan carries it (send.ts). */
 export type Plan =
-  | { kind: "direct"; content: CommentContent; recipients: number; devices: ActiveDevice[] }
-  | { kind: "tasks"; content: CommentContent; recipients: number; audience: number; slices: AudienceSlice[] }
+  | {
+      kind: "direct";
+      content: CommentContent;
+      recipients: number;
+      devices: ActiveDevice[];
+      digest?: DigestContent;
+    }
+  | {
+      kind: "tasks";
+      content: CommentContent;
+      recipients: number;
+      audience: number;
+      slices: AudienceSlice[];
+      digest?: DigestContent;
+    }
   | { kind: "skip"; skip: string; status: "done" | "failed" };
 
 /** Recipients of one `uid in [...]` query (Firestore's limit), and of one group of a slice plan. */
@@ -55,7 +69,16 @@ export async function planCommentPush(
     ...(commenterName === undefined ? {} : { commenterName }),
     text: comment.text,
   };
+  return planAudience(content, recipients, stores, tasks);
+}
 
+/** The recipients' devices read (direct), or, above the task threshold, counted and cut into slices. */
+export async function planAudience(
+  content: CommentContent,
+  recipients: readonly string[],
+  stores: CommentPushStores,
+  tasks: TaskFanOut | undefined,
+): Promise<Extract<Plan, { kind: "direct" | "tasks" }>> {
   // An audience that cannot exceed the threshold (at most 10 devices a recipient) is read in one go.
   if (!tasks || recipients.length * stores.devices.maxDevicesPerUser <= tasks.threshold) {
     const devices = recipients.length === 0 ? [] : await stores.devices.activeDevicesOf(recipients);

@@ -8,6 +8,7 @@ import type { DeviceStore } from "../devices/deviceStore";
 import { log } from "../log";
 import { applyCredentialBreaker, type CredentialBreaker } from "./breaker";
 import { composeCommentPush } from "./domain/compose";
+import { composeDigestPush, type DigestContent } from "./domain/digest";
 import { deliverMessages, type DeliveryReport } from "./domain/deliver";
 import type { SendClock } from "./deps";
 import type { CommentContent } from "./sliceTask";
@@ -43,19 +44,23 @@ export async function sendCommentPush(
   content: CommentContent,
   devices: readonly ActiveDevice[],
   deps: SendDeps,
+  /** A window's digest (docs/coalescing.md): each device gets its recipient's digest instead. */
+  digest?: DigestContent,
 ): Promise<SendOutcome> {
   const messages = devices.map((device) => ({
     deviceId: device.deviceId,
-    message: composeCommentPush({
-      device: { token: device.token, locale: device.locale, platform: device.platform },
-      commenterName: content.commenterName,
-      relation: device.uid === content.postAuthorId ? "author" : "subscriber",
-      postId: content.postId,
-      commentId: content.commentId,
-      authorId: content.authorId,
-      text: content.text,
-      ttlSeconds: deps.ttlSeconds,
-    }),
+    message: digest
+      ? composeDigestPush(content.postId, digest, device, deps.ttlSeconds)
+      : composeCommentPush({
+          device: { token: device.token, locale: device.locale, platform: device.platform },
+          commenterName: content.commenterName,
+          relation: device.uid === content.postAuthorId ? "author" : "subscriber",
+          postId: content.postId,
+          commentId: content.commentId,
+          authorId: content.authorId,
+          text: content.text,
+          ttlSeconds: deps.ttlSeconds,
+        }),
   }));
   const delivered = await deliverMessages({
     messages,

@@ -68,7 +68,7 @@ export async function sendSlice(task: SliceTask, deps: SliceFanOut): Promise<Sli
   // Send: from here on the slice is never run again.
   let outcome: SendOutcome;
   try {
-    outcome = await sendCommentPush(eventId, content, found, { ...deps, devices });
+    outcome = await sendCommentPush(eventId, content, found, { ...deps, devices }, task.digest);
   } catch (error) {
     log.commentPushFinishFailed({ eventId, error });
     outcome = {

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { defaultSliceLimits } from "./domain/slices";
+import { digestContent } from "./domain/digest";
 
 const id = z.string().min(1).max(1_500);
 
@@ -34,6 +35,8 @@ export const sliceTask = z.strictObject({
     devices: z.number().int().min(0),
   }),
   content: commentContent,
+  /** A window's digest (docs/coalescing.md), its counts those of this slice's recipients. */
+  digest: digestContent.optional(),
 });
 export type SliceTask = z.infer<typeof sliceTask>;
 

@@ -10,6 +10,7 @@ import {
   type DeviceDoc,
 } from "./deviceDoc";
 import { devicesToEvict } from "./eviction";
+import { isRegistrationFresh } from "./lastSeen";
 import { chunk, mapWithConcurrency } from "../shared/batches";
 import { errorText } from "../shared/errorText";
 import { grpcCodeOf, grpcStatus, hasGrpcCode } from "../shared/grpc";
@@ -85,6 +86,14 @@ export class DeviceStore {
       appVersion: registration.appVersion ?? null,
       lastSeenAt: FieldValue.serverTimestamp() as Timestamp,
     };
+    // Seen less than a day ago, nothing changed: no write (devices/lastSeen.ts).
+    const stored = (await ref.get()).data();
+    if (
+      stored &&
+      isRegistrationFresh({ ...stored, lastSeenMillis: stored.lastSeenAt.toMillis() }, fields, Date.now())
+    ) {
+      return { deviceId, created: false, evicted: [] };
+    }
 
     let created = false;
     for (let attempt = 1; ; attempt += 1) {

@@ -1,8 +1,11 @@
 // The comment-push trigger: every new `posts/{postId}/comments/{commentId}` fanned out to the post's author
-// and subscribers (docs/api.md), exactly once (docs/delivery.md); large audiences through sendCommentPushSlice.
+// and subscribers (docs/api.md), exactly once (docs/delivery.md); large audiences through sendCommentPushSlice;
+// comments inside a post's open window folded into its digest instead (docs/coalescing.md).
 import {
+  COMMENT_TRIGGER_MAX_INSTANCES,
   COMMENT_TRIGGER_TIMEOUT_SECONDS,
   PUSH_SERVICE_ACCOUNT,
+  coalesceWindowMs,
   pushRetryPolicy,
   pushTasksThreshold,
 } from "../params";
@@ -10,21 +13,30 @@ import { onDocumentCreated } from "firebase-functions/v2/firestore";
 import { commentPushDeps, commentSliceQueue } from "../commentPush/defaults";
 import type { CommentCreatedEvent, CommentPushDeps } from "../commentPush/deps";
 import type { CommentPushOutcome } from "../commentPush/direct";
+import type { CoalescedOutcome, Coalescing } from "../commentPush/coalesce/coalesce";
 
-/** Handles one comment-created event; `deps` replaces any collaborator (tests), the rest are the real ones. */
+/**
+ * Handles one comment-created event; `deps` replaces any collaborator (tests), the rest are the real ones.
+ * Coalescing needs `stores.windows` (the real stores have it) and takes its window from the params.
+ */
 export async function handleCommentCreated(
   event: CommentCreatedEvent,
-  deps: Partial<CommentPushDeps> = {},
-): Promise<CommentPushOutcome> {
-  const [{ fanOutComment }, full] = await Promise.all([
+  deps: Partial<CommentPushDeps> & { coalescing?: Partial<Coalescing> } = {},
+): Promise<CommentPushOutcome | CoalescedOutcome> {
+  const [{ fanOutComment }, { coalesceComment, lazyDigestQueue }, full] = await Promise.all([
     import("../commentPush/direct"),
+    import("../commentPush/coalesce/coalesce"),
     commentPushDeps({
       ...deps,
       policy: deps.policy ?? pushRetryPolicy(),
       tasks: deps.tasks ?? { threshold: pushTasksThreshold(), queue: commentSliceQueue() },
     }),
   ]);
-  return fanOutComment(event, full);
+  const coalesced = await coalesceComment(event, full.stores, {
+    windowMs: deps.coalescing?.windowMs ?? coalesceWindowMs(),
+    digests: deps.coalescing?.digests ?? lazyDigestQueue(),
+  });
+  return coalesced ?? fanOutComment(event, full);
 }
 
 export const onCommentCreated = onDocumentCreated(
@@ -37,6 +49,8 @@ export const onCommentCreated = onDocumentCreated(
     timeoutSeconds: COMMENT_TRIGGER_TIMEOUT_SECONDS,
     // It enqueues sendCommentPushSlice tasks: see params.ts PUSH_SERVICE_ACCOUNT and docs/deploy.md "IAM".
     serviceAccount: PUSH_SERVICE_ACCOUNT,
+    // A flood of comments cannot scale the trigger past what FCM's quota can take (docs/coalescing.md).
+    maxInstances: COMMENT_TRIGGER_MAX_INSTANCES,
   },
   async (event) => {
     await handleCommentCreated(event);

@@ -1,3 +1,4 @@
+import { coalesceLog } from "./coalesce";
 import { commentPushLog } from "./commentPush";
 import { deviceLog } from "./devices";
 import { pruneLog } from "./prune";
@@ -7,4 +8,4 @@ import { sweepLog } from "./sweep";
  * The named log events of the project, each with structured fields (`firebase-functions/logger`). Tokens
  * never appear whole: callers pass a device id (a hash) or a token tail.
  */
-export const log = { ...deviceLog, ...pruneLog, ...commentPushLog, ...sweepLog };
+export const log = { ...deviceLog, ...pruneLog, ...commentPushLog, ...sweepLog, ...coalesceLog };

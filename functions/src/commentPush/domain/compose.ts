@@ -108,16 +108,20 @@ export function truncateCodePoints(text: string, max: number = BODY_MAX_CODE_POI
   return `${kept.trimEnd()}${ELLIPSIS}`;
 }
 
-export function composeCommentPush(input: CommentPushInput): CommentPush {
-  const { device, relation, postId, commentId, authorId, text } = input;
-  const title = commentPushTitle(languageOf(device.locale), relation, displayNameOf(input.commenterName));
-  const ttlSeconds = Math.max(0, Math.floor(input.ttlSeconds ?? DEFAULT_TTL_SECONDS));
-  const nowSeconds = Math.floor((input.nowMs ?? Date.now()) / 1000);
-  const collapse = collapseKeysOf(commentId);
+/**
+ * The platform blocks every push of this project carries: the post's Android channel and tag and APNs thread,
+ * the TTL on each platform, and the collapse key under which a second copy replaces the first.
+ */
+export function platformBlocks(
+  postId: string,
+  collapseId: string,
+  ttlSecondsIn: number | undefined,
+  nowMs: number = Date.now(),
+): Pick<CommentPush, "android" | "apns" | "webpush"> {
+  const ttlSeconds = Math.max(0, Math.floor(ttlSecondsIn ?? DEFAULT_TTL_SECONDS));
+  const nowSeconds = Math.floor(nowMs / 1000);
+  const collapse = collapseKeysOf(collapseId);
   return {
-    token: device.token,
-    notification: { title, body: truncateCodePoints(text, BODY_MAX_CODE_POINTS) },
-    data: { type: "comment", postId, commentId, authorId },
     // firebase-admin takes the Android TTL in ms and sends it as "<seconds>s".
     android: {
       collapseKey: collapse.android,
@@ -133,6 +137,17 @@ export function composeCommentPush(input: CommentPushInput): CommentPush {
       payload: { aps: { "thread-id": postId } },
     },
     webpush: { headers: { TTL: String(ttlSeconds), Topic: collapse.web } },
+  };
+}
+
+export function composeCommentPush(input: CommentPushInput): CommentPush {
+  const { device, relation, postId, commentId, authorId, text } = input;
+  const title = commentPushTitle(languageOf(device.locale), relation, displayNameOf(input.commenterName));
+  return {
+    token: device.token,
+    notification: { title, body: truncateCodePoints(text, BODY_MAX_CODE_POINTS) },
+    data: { type: "comment", postId, commentId, authorId },
+    ...platformBlocks(postId, commentId, input.ttlSeconds, input.nowMs),
   };
 }
 

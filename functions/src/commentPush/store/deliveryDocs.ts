@@ -3,6 +3,7 @@
  * docs/delivery.md): `pushDeliveries/{eventId}` and its `slices/{index}`, their schemas and converters.
  */
 import { z } from "zod";
+import { digestContent, type DigestContent } from "../domain/digest";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { converterOf } from "../../shared/converter";
 import { gateStatuses } from "../domain/gate";
@@ -34,7 +35,14 @@ const gateFields = {
   finishedAt: timestamp.optional(),
   /** The lease of the run that holds the doc (docs/delivery.md, "Leases"). */
   leaseExpiresAt: timestamp.optional(),
+  /** When a TTL policy may delete the doc (docs/coalescing.md, "Keeping delivery records"). */
+  expireAt: timestamp.optional(),
 };
+
+/** `expireAt` of a record made now and kept `days` days. */
+export function expireAtAfter(days: number, nowMs = Date.now()): Timestamp {
+  return Timestamp.fromMillis(nowMs + days * 86_400_000);
+}
 
 /**
  * `pushDeliveries/{eventId}`: beyond the public fields, `attempts` (runs past the gate), `sendStarted`
@@ -91,11 +99,18 @@ export const plannedSliceDoc = z.object({
   index: count,
   uids: z.array(z.string()).min(1),
   devices: count,
+  /** A digest's slice: the digest, with the counts of this slice's recipients only. */
+  digest: digestContent.optional(),
 });
 export const plannedSliceConverter = converterOf(plannedSliceDoc);
 
 /** A slice as the trigger planned it. */
-export type PlannedSlice = { index: number; uids: readonly string[]; devices: number };
+export type PlannedSlice = {
+  index: number;
+  uids: readonly string[];
+  devices: number;
+  digest?: DigestContent | undefined;
+};
 
 /** How a delivery through tasks ended, when the slice that finished it was the last one. */
 export type TasksFinished = {

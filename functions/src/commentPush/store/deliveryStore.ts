@@ -7,6 +7,7 @@ import {
   abandonedFields,
   deliveryConverter,
   deliveryCounts,
+  expireAtAfter,
   finishedFields,
   plannedSliceConverter,
   type DeliveryCounts,
@@ -23,12 +24,19 @@ export const MAX_GATE_ATTEMPTS = 5;
 const PLAN_PAGE = 100;
 
 /** How a store's gate is set: attempts, and the lease a run takes (its function's timeout plus a margin). */
-export type GateSettings = { maxAttempts: number; leaseMs: number; clock?: () => number };
+export type GateSettings = {
+  maxAttempts: number;
+  leaseMs: number;
+  clock?: () => number;
+  /** Days a delivery record is kept (its `expireAt`, for a TTL policy: docs/coalescing.md). */
+  ttlDays?: number;
+};
 
 /** The one place that reads and writes `pushDeliveries/{eventId}` (its slices: SliceStore). */
 export class DeliveryStore {
   readonly maxAttempts: number;
   readonly leaseMs: number;
+  readonly ttlDays: number;
   private readonly clock: () => number;
 
   constructor(
@@ -38,6 +46,7 @@ export class DeliveryStore {
     this.maxAttempts = settings.maxAttempts;
     this.leaseMs = settings.leaseMs;
     this.clock = settings.clock ?? Date.now;
+    this.ttlDays = settings.ttlDays ?? 30;
   }
 
   /** The delivery doc of an event (SliceStore writes a slice's counts to it in the slice's own batch). */
@@ -60,6 +69,7 @@ export class DeliveryStore {
         attempts: 1,
         sendStarted: false,
         createdAt: FieldValue.serverTimestamp() as Timestamp,
+        expireAt: expireAtAfter(this.ttlDays),
       },
       this,
       this.clock,
@@ -98,6 +108,7 @@ export class DeliveryStore {
           index: slice.index,
           uids: [...slice.uids],
           devices: slice.devices,
+          ...(slice.digest ? { digest: slice.digest } : {}),
         });
       }
       await batch.commit();

@@ -1,0 +1,128 @@
+/**
+ * The digest of a coalescing window (docs/coalescing.md; the message: docs/api.md "Digests"): who hears
+ * about how many of the window's comments, and the one push each of their devices gets.
+ *
+ * `n` for a recipient is the window's comments not written by them; the body is the latest of those. So
+ * only two comments are ever needed to build every body: the window's latest comment, and the latest one
+ * by a different author (for the recipient who wrote the latest).
+ */
+import { z } from "zod";
+import {
+  BODY_MAX_CODE_POINTS,
+  displayNameOf,
+  languageOf,
+  platformBlocks,
+  truncateCodePoints,
+  type CommentPush,
+  type Language,
+  type PushDevice,
+} from "./compose";
+
+const id = z.string().min(1).max(1_500);
+
+/** A comment a digest may show. */
+export const digestComment = z.object({
+  commentId: id,
+  authorId: id,
+  /** `users/{authorId}.displayName` when the digest was planned. */
+  name: z.string().max(1_000).optional(),
+  text: z.string().min(1).max(8_000),
+});
+export type DigestComment = z.infer<typeof digestComment>;
+
+/** Everything a digest's messages say, but the per-recipient counts. */
+export const digestContent = z.object({
+  windowId: id,
+  postTitle: z.string().max(1_000),
+  latest: digestComment,
+  /** The latest comment by someone other than `latest.authorId`, if any. */
+  otherLatest: digestComment.optional(),
+  /** `n` of each recipient (only recipients with n ≥ 1). */
+  counts: z.record(id, z.number().int().min(1)),
+});
+export type DigestContent = z.infer<typeof digestContent>;
+
+/** A window comment as the digest counts it. */
+export type WindowComment = { commentId: string; authorId: string; createdAt: number };
+
+/** What the counting needs of a window's comments: how many, by whom, and the two latest that matter. */
+export type WindowTally = {
+  total: number;
+  byAuthor: ReadonlyMap<string, number>;
+  latest?: WindowComment | undefined;
+  otherLatest?: WindowComment | undefined;
+};
+
+/** Tallies the window's comments (any order; ties in `createdAt` broken by comment id). */
+export function tallyWindow(comments: readonly WindowComment[]): WindowTally {
+  const sorted = [...comments].sort(
+    (a, b) =>
+      a.createdAt - b.createdAt || (a.commentId < b.commentId ? -1 : a.commentId > b.commentId ? 1 : 0),
+  );
+  const byAuthor = new Map<string, number>();
+  for (const comment of sorted) byAuthor.set(comment.authorId, (byAuthor.get(comment.authorId) ?? 0) + 1);
+  const latest = sorted[sorted.length - 1];
+  let otherLatest: WindowComment | undefined;
+  for (let i = sorted.length - 1; i >= 0 && latest && !otherLatest; i--) {
+    if (sorted[i]?.authorId !== latest.authorId) otherLatest = sorted[i];
+  }
+  return { total: sorted.length, byAuthor, latest, otherLatest };
+}
+
+/** `n` of each candidate: the window's comments not written by them; candidates with none are left out. */
+export function digestCounts(tally: WindowTally, candidates: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const uid of candidates) {
+    const n = tally.total - (tally.byAuthor.get(uid) ?? 0);
+    if (n > 0) counts[uid] = n;
+  }
+  return counts;
+}
+
+export type DigestPushData = { type: "comment_digest"; postId: string; count: string; lastCommentId: string };
+export type DigestPush = Omit<CommentPush, "data"> & { data: DigestPushData };
+
+export function digestTitle(language: Language, n: number, postTitle: string): string {
+  return language === "ko" ? `“${postTitle}”에 새 댓글 ${n}개` : `${n} new comments on “${postTitle}”`;
+}
+
+/**
+ * The digest push for one device of recipient `device.uid`, who is one of `digest.counts` (the plan sends
+ * to no one else).
+ */
+export function composeDigestPush(
+  postId: string,
+  digest: DigestContent,
+  device: PushDevice & { uid: string },
+  ttlSeconds?: number,
+  nowMs?: number,
+): DigestPush {
+  const n = digest.counts[device.uid] ?? 0;
+  const shown = digest.latest.authorId !== device.uid ? digest.latest : (digest.otherLatest ?? digest.latest);
+  const language = languageOf(device.locale);
+  const name = displayNameOf(shown.name) ?? (language === "ko" ? "누군가" : "Someone");
+  return {
+    token: device.token,
+    notification: {
+      title: digestTitle(language, n, digest.postTitle),
+      body: truncateCodePoints(`${name}: ${shown.text}`, BODY_MAX_CODE_POINTS),
+    },
+    data: { type: "comment_digest", postId, count: String(n), lastCommentId: shown.commentId },
+    // A digest collapses under its window: a second copy of it replaces the first.
+    ...platformBlocks(postId, digest.windowId, ttlSeconds, nowMs),
+  };
+}
+
+/** The digest as one slice carries it: the counts of its recipients only; nothing for a comment's slice. */
+export function digestOfSlice(
+  digest: DigestContent | undefined,
+  uids: readonly string[],
+): { digest?: DigestContent } {
+  if (!digest) return {};
+  const counts: Record<string, number> = {};
+  for (const uid of uids) {
+    const n = digest.counts[uid];
+    if (n !== undefined) counts[uid] = n;
+  }
+  return { digest: { ...digest, counts } };
+}

@@ -1,0 +1,74 @@
+// The task-queue function that sends one window's digest (docs/coalescing.md). Comments folded into a
+// window enqueue it for the window's end; Cloud Tasks delivers it at least once, which the digest's own
+// delivery record (the same gate as a comment's: docs/delivery.md) turns into exactly once.
+import { PUSH_SERVICE_ACCOUNT, pushRetryPolicy, pushTasksThreshold } from "../params";
+import { onTaskDispatched } from "firebase-functions/v2/tasks";
+import { commentPushDeps, commentSliceQueue } from "../commentPush/defaults";
+import type { CommentPushDeps } from "../commentPush/deps";
+import type { CommentPushOutcome } from "../commentPush/direct";
+import { DIGEST_GRACE_MS, digestTask } from "../commentPush/coalesce/digestTask";
+import { log } from "../log";
+import { inputProblems, type InputProblem } from "../shared/zodIssues";
+
+/**
+ * The longest a digest dispatched before its window's end waits inside the handler. Cloud Tasks dispatches
+ * it at its `scheduleTime`, so in production it never waits; the Cloud Tasks emulator ignores
+ * `scheduleTime` and dispatches at once. Earlier than this before its time, the task is refused (an error:
+ * Cloud Tasks tries it again later).
+ */
+export const MAX_DIGEST_WAIT_MS = 120_000;
+
+export type DigestDeps = Partial<CommentPushDeps> & {
+  /** Milliseconds since the epoch (the window's times are). */
+  clock?: () => number;
+};
+
+/** Handles one task's payload; `deps` replaces any collaborator (tests). */
+export async function handleCommentDigest(
+  data: unknown,
+  deps: DigestDeps = {},
+): Promise<CommentPushOutcome | { kind: "invalid"; problems: InputProblem[] }> {
+  const parsed = digestTask.safeParse(data);
+  if (!parsed.success) {
+    const problems = inputProblems(parsed.error);
+    log.digestInvalid({ problems });
+    return { kind: "invalid", problems };
+  }
+  const task = parsed.data;
+  const clock = deps.clock ?? Date.now;
+  const waitMs = task.window.closesAt + DIGEST_GRACE_MS - clock();
+  if (waitMs > MAX_DIGEST_WAIT_MS) {
+    throw new Error(`digest dispatched ${waitMs} ms before its window's end: try again later`);
+  }
+  const [{ sendDigest }, full] = await Promise.all([
+    import("../commentPush/coalesce/digest"),
+    commentPushDeps({
+      ...deps,
+      policy: deps.policy ?? pushRetryPolicy(),
+      tasks: deps.tasks ?? { threshold: pushTasksThreshold(), queue: commentSliceQueue() },
+    }),
+  ]);
+  if (waitMs > 0) {
+    log.digestWaiting({ postId: task.postId, windowId: task.window.windowId, waitMs });
+    await full.sleep(waitMs);
+  }
+  const { windows } = full.stores;
+  if (!windows) throw new Error("the digest needs the window store");
+  return sendDigest(task, { ...full, stores: { ...full.stores, windows } });
+}
+
+export const sendCommentDigest = onTaskDispatched(
+  {
+    // A digest is one window of one post: as many at once as there are busy posts, each one fan-out.
+    rateLimits: { maxConcurrentDispatches: 50 },
+    // Retried when it failed before sending anything (the gate lets 5 runs past), or came too early.
+    retryConfig: { maxAttempts: 8, minBackoffSeconds: 10, maxBackoffSeconds: 300, maxDoublings: 4 },
+    // The wait for the window's end (emulator only) plus a fan-out as long as the trigger's.
+    timeoutSeconds: 540,
+    // It enqueues slices of large digests: see params.ts PUSH_SERVICE_ACCOUNT and docs/deploy.md "IAM".
+    serviceAccount: PUSH_SERVICE_ACCOUNT,
+  },
+  async (request) => {
+    await handleCommentDigest(request.data);
+  },
+);

@@ -1,0 +1,81 @@
+// A window's digest through the comment push's own state machine, with in-memory stores: one record and
+// gate of its own, each recipient's own count, and above the task threshold the same slices, carrying
+// only their recipients' counts. The same flows against the emulators: test/integration/comment-coalescing.test.ts.
+import { sendDigest } from "../../functions/src/commentPush/coalesce/digest";
+import type { SliceQueue, SliceTask } from "../../functions/src/commentPush/sliceTask";
+import type { CommentPushStores } from "../../functions/src/commentPush/deps";
+import { sendSlice } from "../../functions/src/commentPush/slice";
+import type { DigestTask } from "../../functions/src/commentPush/coalesce/digestTask";
+import { fakeCommentPushStores, fakeDevice, fastDeps, scriptedSender } from "../support/fakeCommentPush";
+
+const task: DigestTask = {
+  postId: "post-1",
+  window: { windowId: "opener", after: 0, opensAt: 1_000, closesAt: 11_000 },
+};
+
+function world(followers: number) {
+  const devices = Array.from({ length: followers }, (_, f) => fakeDevice(`follower-${f}`, `${f}`, "en"));
+  devices.push(fakeDevice("author", "author", "ko-KR"));
+  const subscribers = Array.from({ length: followers }, (_, f) => ({ uid: `follower-${f}`, muted: false }));
+  const fake = fakeCommentPushStores({ devices, subscribers });
+  const described: unknown[] = [];
+  const windows: NonNullable<CommentPushStores["windows"]> = {
+    decide: () => Promise.reject(new Error("not used by a digest")),
+    recordCoalesced: () => Promise.reject(new Error("not used by a digest")),
+    describeDigest: (id, fields) => {
+      described.push({ id, ...fields });
+      return Promise.resolve();
+    },
+    // follower-0 wrote two comments of the window, follower-1 the latest.
+    windowComments: () =>
+      Promise.resolve([
+        { commentId: "c1", authorId: "follower-0", createdAt: 2_000 },
+        { commentId: "c2", authorId: "follower-0", createdAt: 3_000 },
+        { commentId: "c3", authorId: "follower-1", createdAt: 4_000 },
+      ]),
+    commentText: (_postId, commentId) => Promise.resolve(`text of ${commentId}`),
+  };
+  return { ...fake, stores: { ...fake.stores, windows }, described };
+}
+
+describe("sendDigest", () => {
+  it("sends each recipient one digest with their own count, once", async () => {
+    const { stores, deliveries, described } = world(3);
+    const sender = scriptedSender();
+    const deps = { ...fastDeps(stores, sender), stores };
+
+    expect(await sendDigest(task, deps)).toMatchObject({
+      kind: "delivered",
+      status: "done",
+      counts: { recipients: 4, tokens: 4, sent: 4 },
+    });
+    expect(await sendDigest(task, deps)).toMatchObject({ kind: "already-handled" });
+    expect(sender.sent.sort()).toEqual(["token-0", "token-1", "token-2", "token-author"]);
+    expect([...deliveries.keys()]).toHaveLength(1);
+    expect(described).toEqual([
+      expect.objectContaining({ windowId: "opener", comments: 3, lastCommentId: "c3" }),
+    ]);
+  });
+
+  it("goes through slices above the task threshold, each carrying its recipients' counts", async () => {
+    const { stores } = world(40);
+    const tasks: SliceTask[] = [];
+    const queue: SliceQueue = {
+      enqueue: (slice) => {
+        tasks.push(slice);
+        return Promise.resolve("enqueued");
+      },
+    };
+    const outcome = await sendDigest(task, { ...fastDeps(stores), stores, tasks: { threshold: 10, queue } });
+    expect(outcome).toMatchObject({ kind: "enqueued", audience: 41 });
+    expect(tasks.length).toBeGreaterThan(0);
+    const counts = Object.assign({}, ...tasks.map((t) => t.digest?.counts)) as Record<string, number>;
+    expect(counts).toMatchObject({ author: 3, "follower-0": 1, "follower-1": 2, "follower-2": 3 });
+    for (const t of tasks)
+      expect(Object.keys(t.digest?.counts ?? {}).sort()).toEqual([...t.slice.uids].sort());
+
+    const sender = scriptedSender();
+    for (const t of tasks) await sendSlice(t, fastDeps(stores, sender));
+    expect(sender.sent).toHaveLength(41);
+  });
+});
