@@ -348,13 +348,23 @@ const drills = [
       } finally {
         await setFcmLatency(0);
       }
-      // The slices not killed end; the Cloud Tasks emulator retries the killed ones, whose gates refuse.
-      await eventually(
-        async () =>
-          (await db.collection(`pushDeliveries/${event.id}/slices`).where("status", "==", "sending").get())
-            .size,
-        (n) => n <= killed.length,
-        90_000,
+      // The slices not killed run and end (those not dispatched yet included); the Cloud Tasks emulator
+      // retries the killed ones, whose gates refuse (or wait for a lease that outlives the drill).
+      const progress = async () => {
+        const [record, sending] = await Promise.all([
+          delivery(event.id),
+          db.collection(`pushDeliveries/${event.id}/slices`).where("status", "==", "sending").get(),
+        ]);
+        return { done: record?.slicesDone ?? 0, sending: sending.size, slices: record?.slices ?? 0 };
+      };
+      const settled = await eventually(
+        progress,
+        (p) => p.slices > 0 && p.done + p.sending === p.slices,
+        120_000,
+      );
+      check(
+        settled.done + settled.sending === settled.slices,
+        `slices never settled: ${JSON.stringify(settled)}`,
       );
       await sleep(5_000); // the FCM emulator's delayed answers land in its log
       const stuck = await delivery(event.id);
