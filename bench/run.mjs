@@ -12,6 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { adminFirestore, progress, round, setFcmLatency } from "./bench-support.mjs";
 import { measureColdStart } from "./coldstart.mjs";
+import { measureFlood } from "./flood.mjs";
 import { measurePrune } from "./pruning.mjs";
 import { measureBaseline, measureCeiling } from "./sending.mjs";
 import {
@@ -206,6 +207,11 @@ function table(results) {
     ],
     ["coldstart_ratio", na(results.coldstart_ratio), ""],
     [
+      "flood: comments on one post",
+      na(results.flood?.fan_outs, " fan-outs"),
+      `${na(results.flood?.comments)} comments, ${na(results.flood?.windows)} windows, ${na(results.flood?.pushes)} pushes, ~${na(results.flood?.reads)} reads`,
+    ],
+    [
       "end-to-end write → first push",
       e2e ? `p50 ${e2e.first_push_median_ms} ms, p95 ${e2e.first_push_p95_ms} ms` : "n/a",
       e2e ? `${e2e.comments} comments × ${e2e.devices_each} devices, warm` : "",
@@ -313,6 +319,11 @@ async function main() {
         ),
         ...(await fanOutPair(world, SIZES.fanOut.runs)),
       }),
+    );
+
+    // A hot thread: 1,000 comments on a post with 2,000 subscribers, folded by coalescing (docs/coalescing.md).
+    results.flood = await attempt("flood", () =>
+      measureFlood(db, quick ? { comments: 100, subscribers: 200 } : {}),
     );
 
     progress("prune: this part takes a few minutes");
