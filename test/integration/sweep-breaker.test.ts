@@ -212,7 +212,8 @@ describe("the credential breaker across deliveries", () => {
           params: { postId, commentId: `breaker-comment-${run}-${i}` },
           data: { data: () => ({ authorId: commenter, text: "hi", createdAt: Timestamp.now() }) },
         },
-        { breaker: breaker() },
+        // Every comment its own fan-out: coalescing (docs/coalescing.md) would fold these into one digest.
+        { breaker: breaker(), coalescing: { windowMs: 0 } },
       );
       const docs = await Promise.all(tokens.map((t) => db.doc(`devices/${deviceIdOf(t)}`).get()));
       marked.push(docs.every((doc) => doc.get("rejected") !== undefined));
