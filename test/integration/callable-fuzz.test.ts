@@ -86,6 +86,8 @@ function request(data: unknown): CallableRequest<unknown> {
   return {
     data,
     auth: { uid: "fuzz-user", token: {} },
+    // A verified App Check token, as ENFORCE_APP_CHECK (true in production) requires: the input is what's fuzzed.
+    app: { appId: "1:123:android:fuzz", token: {} },
     rawRequest: {},
   } as unknown as CallableRequest<unknown>;
 }

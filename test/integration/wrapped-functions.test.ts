@@ -35,6 +35,9 @@ function callFrom(uid: string, data: unknown): CallableRequest<unknown> {
   return {
     data,
     auth: { uid, token: { uid } as never, rawToken: "" },
+    // A verified App Check token: ENFORCE_APP_CHECK is true as deployed (test/integration/app-check.test.ts
+    // covers a request without one).
+    app: { appId: "1:123:android:wrapped", token: {} as never },
     rawRequest: {} as never,
     acceptsStreaming: false,
   };
@@ -115,7 +118,10 @@ describe("the functions as deployed, wrapped", () => {
       params: { postId, commentId },
       data: { data: () => ({ authorId: commenter, text: "Through a task", createdAt: Timestamp.now() }) },
     };
-    expect(await handleCommentCreated(event, { tasks: { threshold: 0, queue } })).toMatchObject({
+    // A second comment on the post inside the production coalescing window would be folded into a digest
+    // (docs/coalescing.md): this one is about the slice, so coalescing is off for it.
+    const deps = { tasks: { threshold: 0, queue }, coalescing: { windowMs: 0 } };
+    expect(await handleCommentCreated(event, deps)).toMatchObject({
       kind: "enqueued",
       slices: 1,
     });
