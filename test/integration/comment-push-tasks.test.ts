@@ -364,7 +364,9 @@ describe("a comment above the tasks threshold, in the emulator suite", () => {
               .get()
           ).docs,
         (docs) => docs.length > 0 && docs.every((doc) => doc.data().status !== "sending"),
-        240_000,
+        // The trigger may take its whole timeout (540 s) on a busy machine: ~220 s of it is the Firestore
+        // emulator answering the device queries (issue "fan-out at the speed of FCM"), not a bug.
+        600_000,
         500,
       );
       expect(found).toHaveLength(1);
@@ -400,5 +402,5 @@ describe("a comment above the tasks threshold, in the emulator suite", () => {
         .get();
       await Promise.all(deliveries.docs.map((doc) => suite.recursiveDelete(doc.ref)));
     }
-  }, 300_000);
+  }, 660_000);
 });
