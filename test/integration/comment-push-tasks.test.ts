@@ -365,7 +365,7 @@ describe("a comment above the tasks threshold, in the emulator suite", () => {
           ).docs,
         (docs) => docs.length > 0 && docs.every((doc) => doc.data().status !== "sending"),
         // The trigger may take its whole timeout (540 s) on a busy machine: ~220 s of it is the Firestore
-        // emulator answering the device queries (issue "fan-out at the speed of FCM"), not a bug.
+        // emulator answering the device queries (docs/performance.md), not a bug.
         600_000,
         500,
       );

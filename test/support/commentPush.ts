@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { addDoc, collection, doc, serverTimestamp, setDoc } from "firebase/firestore";
 import type { DocumentData } from "firebase-admin/firestore";
 import { adminDb, eventually, PROJECT_ID, uniqueToken, type Client } from "./emulators";
+import { DeliveryLeasedError } from "../../functions/src/commentPush/direct";
 
 function fcmEmulatorUrl(): string {
   const host = process.env.FCM_EMULATOR_HOST;
@@ -152,4 +153,18 @@ export async function cleanUp(made: {
   made.uids.length = 0;
   made.postIds.length = 0;
   made.commentIds.length = 0;
+}
+
+/**
+ * The kind of a run's outcome, or "retry-later" when it found the record under another run's lease with
+ * nothing sent yet and threw so that the platform retries it (docs/delivery.md, "Leases").
+ */
+export function outcomeKind(outcome: Promise<{ kind: string }>): Promise<string> {
+  return outcome.then(
+    (o) => o.kind,
+    (error: unknown) => {
+      if (error instanceof DeliveryLeasedError) return "retry-later";
+      throw error;
+    },
+  );
 }
