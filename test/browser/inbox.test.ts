@@ -103,7 +103,10 @@ describe("the push inbox", () => {
 
     // The whole message opens on demand, still without the whole token.
     await accepted.locator(".whole summary").click();
-    const whole = JSON.parse((await accepted.locator(".whole pre").textContent()) ?? "{}") as {
+    // The page fills it on the `toggle` event, a task after the click: wait for it as a reader would.
+    const pre = accepted.locator(".whole pre").filter({ hasText: '"message"' });
+    await pre.waitFor();
+    const whole = JSON.parse((await pre.textContent()) ?? "{}") as {
       message: { token: string; data: Record<string, string> };
     };
     expect(whole.message).toMatchObject({
