@@ -427,6 +427,11 @@ describe.each([
     { uid: ALICE, token: "token-of-alice", platform: "android", locale: "en-US", appVersion: "1.0.0" },
   ],
   [
+    "userDevices/{uid}",
+    "userDevices",
+    { devices: { "device-1": { token: "token-of-alice", platform: "android", locale: null } } },
+  ],
+  [
     "pushDeliveries/{eventId}",
     "pushDeliveries",
     { postId: "post-1", commentId: "comment-1", status: "done" },

@@ -174,6 +174,16 @@ export function fakeCommentPushStores(options: FakeWorldOptions) {
       },
       subscribe: () => Promise.resolve(true),
       subscribersOf: () => Promise.resolve(options.subscribers),
+      subscriber: (_postId, uid) => Promise.resolve(options.subscribers.find((s) => s.uid === uid)),
+      async *subscriberPages(_postId, pageSize = 500) {
+        for (let i = 0; i < options.subscribers.length; i += pageSize) {
+          yield options.subscribers.slice(i, i + pageSize);
+        }
+      },
+      unmutedSubscriberCount: () => {
+        calls.counted++;
+        return Promise.resolve(options.subscribers.filter((s) => !s.muted).length);
+      },
     },
     users: {
       displayNameOf: () => Promise.resolve("Mina"),
@@ -181,15 +191,6 @@ export function fakeCommentPushStores(options: FakeWorldOptions) {
     },
     devices: {
       maxDevicesPerUser: 10,
-      deviceCountsOf: (uids) => {
-        calls.counted++;
-        const groups = [];
-        for (let i = 0; i < uids.length; i += 30) {
-          const group = uids.slice(i, i + 30);
-          groups.push({ uids: group, devices: devices.filter((d) => group.includes(d.uid)).length });
-        }
-        return Promise.resolve(groups);
-      },
       activeDevicesOf: (uids) => {
         calls.devicesRead++;
         if (calls.deviceReadFailures > 0) return Promise.reject(new Error("UNAVAILABLE"));

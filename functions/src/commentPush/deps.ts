@@ -15,9 +15,12 @@ import type { WindowStore } from "./coalesce/windowStore";
 
 /** What the pipeline uses of each store (the Firestore-backed classes; tests pass fakes from test/support). */
 export type CommentPushStores = {
-  posts: Pick<PostStore, "parseComment" | "post" | "subscribe" | "subscribersOf">;
+  posts: Pick<
+    PostStore,
+    "parseComment" | "post" | "subscribe" | "subscriber" | "subscriberPages" | "subscribersOf" | "unmutedSubscriberCount"
+  >;
   users: Pick<UserStore, "displayNameOf" | "commentOptOutsAmong">;
-  devices: Pick<DeviceStore, "activeDevicesOf" | "markRejected" | "deviceCountsOf" | "maxDevicesPerUser">;
+  devices: Pick<DeviceStore, "activeDevicesOf" | "markRejected" | "maxDevicesPerUser">;
   deliveries: Pick<
     DeliveryStore,
     | "maxAttempts"

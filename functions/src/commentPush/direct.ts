@@ -78,10 +78,8 @@ export async function fanOutComment(
     assertRetryPolicy(deps.policy);
     plan = await planner(event, stores, deps.tasks);
     if (plan.kind === "direct") {
-      await stores.deliveries.sendStarting(event.id, {
-        recipients: plan.recipients,
-        tokens: plan.devices.length,
-      });
+      // Known up front only when the audience was read whole to measure it; else counted as it is sent.
+      await stores.deliveries.sendStarting(event.id, plan.measured);
     } else if (plan.kind === "tasks") {
       // A digest's slices each record their recipients' counts, so a resumed enqueueing sends the same.
       const { digest } = plan;
@@ -129,12 +127,12 @@ export async function fanOutComment(
   }
 
   const prepareMs = Math.round(deps.now() - started);
-  const counts: DeliveryCounts = { ...NO_COUNTS, recipients: plan.recipients, tokens: plan.devices.length };
+  const counts: DeliveryCounts = { ...NO_COUNTS };
   try {
     const outcome = await sendCommentPush(
       event.id,
       plan.content,
-      plan.devices,
+      plan.audience,
       { ...deps, devices: stores.devices },
       plan.digest,
     );

@@ -1,11 +1,9 @@
 /**
  * The plan of one comment's fan-out (nothing is sent here): the comment, its post, who is notified and what
- * the push says, then either every device read (direct) or, for an audience above the task threshold, the
- * audience counted and cut into slices (docs/delivery.md).
+ * the push says, then either the audience as a stream the send reads as it goes (direct), or, for an
+ * audience above the task threshold, the audience read and cut into slices (docs/delivery.md).
  */
-import { chunk } from "../shared/batches";
-import type { ActiveDevice } from "../devices/deviceDoc";
-import { recipientsOf } from "./domain/recipients";
+import { commentAudience, readAhead, type AudiencePage } from "./audience";
 import { planSlices, type AudienceGroup, type AudienceSlice } from "./domain/slices";
 import type { CommentCreatedEvent, CommentPushStores, TaskFanOut } from "./deps";
 import type { CommentContent } from "./sliceTask";
@@ -16,8 +14,10 @@ export type Plan =
   | {
       kind: "direct";
       content: CommentContent;
-      recipients: number;
-      devices: ActiveDevice[];
+      /** The audience, its first page read already; the rest is read while the first batches go out. */
+      audience: AsyncIterable<AudiencePage>;
+      /** Its size, when it was read whole to be measured. */
+      measured?: { recipients: number; tokens: number };
       digest?: DigestContent;
     }
   | {
@@ -30,12 +30,10 @@ export type Plan =
     }
   | { kind: "skip"; skip: string; status: "done" | "failed" };
 
-/** Recipients of one `uid in [...]` query (Firestore's limit), and of one group of a slice plan. */
-const GROUP = 30;
-/** Recipients whose devices are read at a time while an audience is measured: 6 queries, run together. */
-const READ_BATCH = 6 * GROUP;
+/** An audience to plan: its pages as they are read, and an upper bound on its devices known beforehand. */
+export type AudienceSource = { pages: AsyncIterable<AudiencePage>; maxDevices: number };
 
-/** Everything the send needs, read (and, for a large audience, counted and sliced); or why nothing is to be sent. */
+/** Everything the send needs, read (and, for a large audience, sliced); or why nothing is to be sent. */
 export async function planCommentPush(
   event: CommentCreatedEvent,
   stores: CommentPushStores,
@@ -51,16 +49,11 @@ export async function planCommentPush(
 
   // Create-if-absent: idempotent on a retry, and a commenter who muted the post stays muted.
   await stores.posts.subscribe(postId, comment.authorId);
-  const [subscribers, commenterName] = await Promise.all([
-    stores.posts.subscribersOf(postId),
+  const [commenterName, subscribers] = await Promise.all([
     stores.users.displayNameOf(comment.authorId),
+    // Only when tasks may be needed: the bound decides whether the audience must be measured first.
+    tasks ? stores.posts.unmutedSubscriberCount(postId) : Promise.resolve(0),
   ]);
-  const recipients = await recipientsOf({
-    postAuthorId: post.authorId,
-    commentAuthorId: comment.authorId,
-    subscribers,
-    optedOut: (uids) => stores.users.commentOptOutsAmong(uids),
-  });
   const content: CommentContent = {
     postId,
     commentId,
@@ -69,64 +62,81 @@ export async function planCommentPush(
     ...(commenterName === undefined ? {} : { commenterName }),
     text: comment.text,
   };
-  return planAudience(content, recipients, stores, tasks);
-}
-
-/** The recipients' devices read (direct), or, above the task threshold, counted and cut into slices. */
-export async function planAudience(
-  content: CommentContent,
-  recipients: readonly string[],
-  stores: CommentPushStores,
-  tasks: TaskFanOut | undefined,
-): Promise<Extract<Plan, { kind: "direct" | "tasks" }>> {
-  // An audience that cannot exceed the threshold (at most 10 devices a recipient) is read in one go.
-  if (!tasks || recipients.length * stores.devices.maxDevicesPerUser <= tasks.threshold) {
-    const devices = recipients.length === 0 ? [] : await stores.devices.activeDevicesOf(recipients);
-    return { kind: "direct", content, recipients: recipients.length, devices };
-  }
-  const audience = await measureAudience(recipients, stores.devices, tasks.threshold);
-  if (audience.kind === "read") {
-    return { kind: "direct", content, recipients: recipients.length, devices: audience.devices };
-  }
-  const devices = audience.groups.reduce((sum, group) => sum + group.devices, 0);
-  return {
-    kind: "tasks",
-    content,
-    recipients: recipients.length,
-    audience: devices,
-    slices: planSlices(audience.groups),
-  };
+  const pages = commentAudience(stores, {
+    postId,
+    postAuthorId: post.authorId,
+    commentAuthorId: comment.authorId,
+  });
+  // The post's author, and every subscriber who has not muted it, with at most so many devices each.
+  const maxDevices = (subscribers + 1) * stores.devices.maxDevicesPerUser;
+  return planAudience(content, { pages, maxDevices }, tasks);
 }
 
 /**
- * Reads the audience's devices a batch of recipients at a time, as the direct path would, until they
- * exceed the threshold: an audience that does not is then read exactly once, and sent directly. One that
- * does costs at most a batch of reads beyond the threshold; the devices of the recipients not read yet
- * are only counted (`deviceCountsOf`: one read per 30 recipients), which is all the slicing needs.
+ * The audience sent directly, as a stream, when it cannot exceed the task threshold; else read until it
+ * does (then it is cut into slices, and only the slices' recipients and device counts are kept) or until it
+ * ends (then the pages read are sent directly: at most `threshold` devices held).
  */
-async function measureAudience(
-  recipients: readonly string[],
-  devices: CommentPushStores["devices"],
-  threshold: number,
-): Promise<{ kind: "read"; devices: ActiveDevice[] } | { kind: "counted"; groups: AudienceGroup[] }> {
-  const batches = chunk(recipients, READ_BATCH);
-  const read: ActiveDevice[] = [];
-  let next = 0;
-  while (next < batches.length && read.length <= threshold) {
-    read.push(...(await devices.activeDevicesOf(batches[next] ?? [])));
-    next++;
+export async function planAudience(
+  content: CommentContent,
+  source: AudienceSource,
+  tasks: TaskFanOut | undefined,
+): Promise<Extract<Plan, { kind: "direct" | "tasks" }>> {
+  const pages = readAhead(source.pages)[Symbol.asyncIterator]();
+  if (!tasks || source.maxDevices <= tasks.threshold) {
+    // The first page is read here, while a failure can still be retried; the rest as the send goes.
+    const first = await pages.next();
+    return { kind: "direct", content, audience: continued(first, pages) };
   }
-  if (read.length <= threshold) return { kind: "read", devices: read };
 
-  const perUid = new Map<string, number>();
-  for (const device of read) perUid.set(device.uid, (perUid.get(device.uid) ?? 0) + 1);
-  const readGroups = chunk(batches.slice(0, next).flat(), GROUP).map((uids) => ({
-    uids,
-    devices: uids.reduce((sum, uid) => sum + (perUid.get(uid) ?? 0), 0),
-  }));
-  const rest = batches.slice(next).flat();
-  return {
-    kind: "counted",
-    groups: [...readGroups, ...(rest.length === 0 ? [] : await devices.deviceCountsOf(rest))],
+  const read: AudiencePage[] = [];
+  let devices = 0;
+  for (;;) {
+    const next = await pages.next();
+    if (next.done) {
+      const recipients = read.reduce((sum, page) => sum + page.recipients.length, 0);
+      return { kind: "direct", content, audience: pagesOf(read), measured: { recipients, tokens: devices } };
+    }
+    read.push(next.value);
+    devices += next.value.devices.length;
+    if (devices > tasks.threshold) break;
+  }
+
+  const groups: AudienceGroup[] = [];
+  let recipients = 0;
+  const add = (page: AudiencePage) => {
+    recipients += page.recipients.length;
+    groups.push(...groupsOf(page));
   };
+  read.forEach(add);
+  read.length = 0;
+  for (let next = await pages.next(); !next.done; next = await pages.next()) add(next.value);
+  return {
+    kind: "tasks",
+    content,
+    recipients,
+    audience: groups.reduce((sum, group) => sum + group.devices, 0),
+    slices: planSlices(groups),
+  };
+}
+
+/** A page's recipients with their device counts, one group each (a slice never splits a recipient). */
+function groupsOf(page: AudiencePage): AudienceGroup[] {
+  const perUid = new Map<string, number>();
+  for (const device of page.devices) perUid.set(device.uid, (perUid.get(device.uid) ?? 0) + 1);
+  return page.recipients.map((uid) => ({ uids: [uid], devices: perUid.get(uid) ?? 0 }));
+}
+
+/** The pages of `rest`, after `first` (already read). */
+async function* continued(
+  first: IteratorResult<AudiencePage>,
+  rest: AsyncIterator<AudiencePage>,
+): AsyncGenerator<AudiencePage> {
+  if (first.done) return;
+  yield first.value;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+async function* pagesOf(pages: readonly AudiencePage[]): AsyncGenerator<AudiencePage> {
+  yield* pages;
 }

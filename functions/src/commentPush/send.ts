@@ -9,7 +9,8 @@ import { log } from "../log";
 import { applyCredentialBreaker, type CredentialBreaker } from "./breaker";
 import { composeCommentPush } from "./domain/compose";
 import { composeDigestPush, type DigestContent } from "./domain/digest";
-import { deliverMessages, type DeliveryReport } from "./domain/deliver";
+import { deliverStream, type DeliveryReport } from "./domain/deliver";
+import type { AudiencePage } from "./audience";
 import type { SendClock } from "./deps";
 import type { CommentContent } from "./sliceTask";
 import type { SliceCounts } from "./store/deliveryDocs";
@@ -26,29 +27,34 @@ export type SendDeps = SendClock & {
 /** How one send of composed messages went (a direct delivery, or one slice). */
 export type SendOutcome = {
   status: "done" | "failed";
-  counts: SliceCounts;
+  /** `recipients`: those read from an audience stream (0 for a slice, whose delivery knows them). */
+  counts: SliceCounts & { recipients?: number };
   massRejectionGuardTripped: boolean;
   /** Why it failed, for the delivery's (or slice's) `error`. */
   error?: string | undefined;
 };
 
 /**
- * Compose one message per device, send them
- * (`deliverMessages`: classification, retries, the mass-rejection guard), mark the tokens FCM rejected, and
+ * Compose one message per device, send them as they come
+ * (`deliverStream`: classification, retries, the mass-rejection guard), mark the tokens FCM rejected, and
  * decide the status: `done` when every message was accepted or its token rejected, `failed` when any
- * message failed or the guard tripped. An error while marking rejected tokens fails the send (its counts
- * kept) rather than throwing: the messages are out by then.
+ * message failed or the guard tripped. `devices` is a slice's devices, or a direct delivery's audience as
+ * it is read (audience.ts); an error reading it after sending began fails the send with what was counted.
+ * An error while marking rejected tokens fails the send (its counts kept) rather than throwing: the
+ * messages are out by then.
  */
 export async function sendCommentPush(
   eventId: string,
   content: CommentContent,
-  devices: readonly ActiveDevice[],
+  devices: readonly ActiveDevice[] | AsyncIterable<AudiencePage>,
   deps: SendDeps,
   /** A window's digest (docs/coalescing.md): each device gets its recipient's digest instead. */
   digest?: DigestContent,
 ): Promise<SendOutcome> {
-  const messages = devices.map((device) => ({
+  const seen = { recipients: 0, tokens: 0 };
+  const compose = (device: ActiveDevice) => ({
     deviceId: device.deviceId,
+    ref: device,
     message: digest
       ? composeDigestPush(content.postId, digest, device, deps.ttlSeconds)
       : composeCommentPush({
@@ -61,9 +67,21 @@ export async function sendCommentPush(
           text: content.text,
           ttlSeconds: deps.ttlSeconds,
         }),
-  }));
-  const delivered = await deliverMessages({
-    messages,
+  });
+  async function* messagePages() {
+    if (Array.isArray(devices)) {
+      seen.tokens += devices.length;
+      yield (devices as readonly ActiveDevice[]).map(compose);
+      return;
+    }
+    for await (const page of devices as AsyncIterable<AudiencePage>) {
+      seen.recipients += page.recipients.length;
+      seen.tokens += page.devices.length;
+      yield page.devices.map(compose);
+    }
+  }
+  // Reading the audience may fail after sending began: what went out is counted, the rest is not reached.
+  const { sourceError: readError, ...delivered } = await deliverStream(messagePages(), {
     sender: deps.sender,
     sleep: deps.sleep,
     random: deps.random,
@@ -73,10 +91,11 @@ export async function sendCommentPush(
     collapseSafe: true,
   });
   const report = deps.breaker
-    ? await applyCredentialBreaker(eventId, delivered, messages.length, deps.breaker)
+    ? await applyCredentialBreaker(eventId, delivered, seen.tokens, deps.breaker)
     : delivered;
-  const counts: SliceCounts = {
-    tokens: messages.length,
+  const counts: SliceCounts & { recipients: number } = {
+    recipients: seen.recipients,
+    tokens: seen.tokens,
     sent: report.sent,
     failed: report.failed,
     rejected: report.rejected.length,
@@ -90,15 +109,20 @@ export async function sendCommentPush(
     });
   }
   if (report.failed > 0) log.commentPushSendFailures({ eventId, failures: report.failures });
-  const status = report.massRejectionGuardTripped || report.failed > 0 ? "failed" : "done";
+  const status =
+    report.massRejectionGuardTripped || report.failed > 0 || readError !== undefined ? "failed" : "done";
   const outcome: SendOutcome = {
     status,
     counts,
     massRejectionGuardTripped: report.massRejectionGuardTripped,
-    ...(status === "failed" ? { error: failureSummary(report) } : {}),
+    ...(readError !== undefined
+      ? { error: `reading the audience failed while sending: ${errorText(readError)}` }
+      : status === "failed"
+        ? { error: failureSummary(report) }
+        : {}),
   };
   try {
-    await markRejected(eventId, report, devices, deps.devices);
+    await markRejected(eventId, report, deps.devices);
   } catch (error) {
     log.commentPushFinishFailed({ eventId, error });
     return { ...outcome, status: "failed", error: errorText(error) };
@@ -106,17 +130,14 @@ export async function sendCommentPush(
   return outcome;
 }
 
-/** Marks the tokens FCM refused for good, each only if the device is unchanged since it was read. */
-async function markRejected(
-  eventId: string,
-  report: DeliveryReport,
-  read: readonly ActiveDevice[],
-  devices: SendDeps["devices"],
-): Promise<void> {
+/** Marks the tokens FCM refused for good, each only if its owner's devices are unchanged since they were read. */
+async function markRejected(eventId: string, report: DeliveryReport, devices: SendDeps["devices"]): Promise<void> {
   if (report.rejected.length === 0) return;
-  const readAt = new Map(read.map((device) => [device.deviceId, device.updateTime]));
   const result = await devices.markRejected(
-    report.rejected.map(({ deviceId, code }) => ({ deviceId, code, updateTime: readAt.get(deviceId) })),
+    report.rejected.map(({ deviceId, code, ref }) => {
+      const device = ref as ActiveDevice;
+      return { deviceId, uid: device.uid, code, updateTime: device.updateTime };
+    }),
   );
   const byCode: Record<string, number> = {};
   for (const { code } of report.rejected) byCode[code] = (byCode[code] ?? 0) + 1;

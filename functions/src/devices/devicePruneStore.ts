@@ -1,6 +1,14 @@
-import { Timestamp, type Firestore, type Query, type QueryDocumentSnapshot } from "firebase-admin/firestore";
-import { DEVICES, LAST_SEEN_AT, REJECTED_AT } from "./deviceDoc";
-import { shouldRetryWrite } from "../shared/bulkWrites";
+import {
+  FieldValue,
+  Timestamp,
+  type Firestore,
+  type Query,
+  type QueryDocumentSnapshot,
+} from "firebase-admin/firestore";
+import { DEVICES, LAST_SEEN_AT, REJECTED_AT, UID } from "./deviceDoc";
+import { LISTED, USER_DEVICES } from "./userDevices";
+import { mapWithConcurrency } from "../shared/batches";
+import { retryTransient, sleep } from "../shared/writeRetry";
 import { senderIdMismatchGraceDays } from "../params";
 
 const REJECTED_CODE = "rejected.code";
@@ -9,8 +17,8 @@ const SENDER_ID_MISMATCH_CODE = "messaging/mismatched-credential";
 import { deleteResultOf, type DeleteResult } from "../prune/deleteOutcome";
 
 /**
- * A device as the prune reads it: a projection holding only the field the query orders by (never the
- * token), and the document's update time, on which its delete is preconditioned.
+ * A device as the prune reads it: a projection holding only the field the query orders by and the owner
+ * (never the token), and the document's update time, on which its delete is preconditioned.
  */
 export type PrunableDevice = { id: string; snapshot: QueryDocumentSnapshot };
 
@@ -38,7 +46,7 @@ export class DevicePruneStore {
       .collection(DEVICES)
       .where(LAST_SEEN_AT, "<", Timestamp.fromMillis(cutoffMillis))
       .orderBy(LAST_SEEN_AT)
-      .select(LAST_SEEN_AT)
+      .select(LAST_SEEN_AT, UID)
       .limit(limit);
     return this.prunablePage(after ? query.startAfter(after.snapshot) : query);
   }
@@ -61,7 +69,7 @@ export class DevicePruneStore {
       const query = this.db
         .collection(DEVICES)
         .orderBy(REJECTED_AT)
-        .select(REJECTED_AT, REJECTED_CODE)
+        .select(REJECTED_AT, REJECTED_CODE, UID)
         .limit(limit);
       const docs = (await (cursor ? query.startAfter(cursor) : query).get()).docs;
       for (const snapshot of docs)
@@ -76,34 +84,75 @@ export class DevicePruneStore {
   }
 
   /**
-   * A BulkWriter for the prune's deletes, throttled to at most `maxWritesPerSecond`. Each delete carries
-   * the precondition `lastUpdateTime` = the update time it was read with, so a device written in between
-   * (re-registered, marked, moved) is left alone: Firestore answers FAILED_PRECONDITION, which is never
-   * retried and counts as `changed`.
+   * The prune's deletes, at most `maxWritesPerSecond` devices a second. Each device doc is deleted with the
+   * precondition `lastUpdateTime` = the update time it was read with, in the same batch as its entry in its
+   * owner's `userDevices` list (userDevices.ts), so a device written in between (re-registered, marked,
+   * moved) is left alone, list entry included: Firestore answers FAILED_PRECONDITION, never retried, and the
+   * device counts as `changed`. A page goes out in batches of up to 250 devices; a batch that fails a
+   * precondition is sent again one device at a time, so one changed device does not hold back the others.
    */
   deleter(maxWritesPerSecond: number): DeviceDeleter {
-    const writer = this.db.bulkWriter({
-      throttling: {
-        // Both ends: BulkWriter would otherwise start at 500/s and ramp by half every 5 minutes, so a raised
-        // rate would only take effect well into a long run.
-        initialOpsPerSecond: maxWritesPerSecond,
-        maxOpsPerSecond: maxWritesPerSecond,
-      },
-    });
-    writer.onWriteError((error) => shouldRetryWrite(error.code, error.failedAttempts));
+    const pace = pacer(maxWritesPerSecond);
+    const commit = async (devices: readonly PrunableDevice[]) => {
+      const batch = this.db.batch();
+      const byOwner = new Map<string, Record<string, FieldValue>>();
+      for (const device of devices) {
+        batch.delete(device.snapshot.ref, { lastUpdateTime: device.snapshot.updateTime });
+        const uid = device.snapshot.get(UID) as unknown;
+        if (typeof uid !== "string" || uid === "") continue;
+        const entries = byOwner.get(uid) ?? {};
+        entries[device.id] = FieldValue.delete();
+        byOwner.set(uid, entries);
+      }
+      for (const [uid, entries] of byOwner) {
+        batch.set(this.db.collection(USER_DEVICES).doc(uid), { [LISTED]: entries }, { merge: true });
+      }
+      await pace(devices.length);
+      await retryTransient(() => batch.commit());
+    };
     return {
       async deleteUnchanged(devices) {
-        const results = devices.map((device) =>
-          writer.delete(device.snapshot.ref, { lastUpdateTime: device.snapshot.updateTime }).then(
-            (): DeleteResult => ({ outcome: "deleted" }),
-            (error: unknown): DeleteResult => deleteResultOf(error),
-          ),
-        );
-        // BulkWriter sends full batches of 20 as they fill; flushing sends this page's last, partial one.
-        void writer.flush();
-        return Promise.all(results);
+        const results: DeleteResult[] = [];
+        for (let start = 0; start < devices.length; start += PRUNE_BATCH) {
+          const part = devices.slice(start, start + PRUNE_BATCH);
+          try {
+            await commit(part);
+            results.push(...part.map((): DeleteResult => ({ outcome: "deleted" })));
+          } catch (error) {
+            if (deleteResultOf(error).outcome !== "changed") {
+              results.push(...part.map(() => deleteResultOf(error)));
+              continue;
+            }
+            results.push(
+              ...(await mapWithConcurrency(part, ONE_BY_ONE_CONCURRENCY, (device) =>
+                commit([device]).then(
+                  (): DeleteResult => ({ outcome: "deleted" }),
+                  (one: unknown): DeleteResult => deleteResultOf(one),
+                ),
+              )),
+            );
+          }
+        }
+        return results;
       },
-      close: () => writer.close(),
+      close: () => Promise.resolve(),
     };
   }
+}
+
+/** Devices per batch: each is a delete and a list update, within Firestore's 500 writes a commit. */
+const PRUNE_BATCH = 250;
+const ONE_BY_ONE_CONCURRENCY = 10;
+
+/** Waits as long as it takes to keep at most `perSecond` writes a second since the first call. */
+function pacer(perSecond: number): (writes: number) => Promise<void> {
+  let started: number | undefined;
+  let sent = 0;
+  return async (writes) => {
+    started ??= performance.now();
+    const due = started + (sent / perSecond) * 1000;
+    sent += writes;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+  };
 }

@@ -1,24 +1,29 @@
-import { FieldValue, type Firestore, type Timestamp } from "firebase-admin/firestore";
-import { deviceIdOf } from "./deviceId";
 import {
-  DEVICES,
-  MAX_DEVICES_PER_USER,
-  UID,
-  deviceConverter,
-  deviceDoc,
-  type ActiveDevice,
-  type DeviceDoc,
-} from "./deviceDoc";
+  FieldValue,
+  type DocumentSnapshot,
+  type Firestore,
+  type Timestamp,
+  type WriteBatch,
+} from "firebase-admin/firestore";
+import { deviceIdOf } from "./deviceId";
+import { DEVICES, MAX_DEVICES_PER_USER, deviceConverter, type ActiveDevice, type DeviceDoc } from "./deviceDoc";
 import { devicesToEvict } from "./eviction";
 import { isRegistrationFresh } from "./lastSeen";
+import {
+  USER_DEVICES,
+  entryPath,
+  listedEntries,
+  userDevicesConverter,
+  type ListedDevice,
+  type UserDevicesDoc,
+} from "./userDevices";
 import { chunk, mapWithConcurrency } from "../shared/batches";
 import { errorText } from "../shared/errorText";
-import { grpcCodeOf, grpcStatus, hasGrpcCode } from "../shared/grpc";
-import { shouldRetryWrite } from "../shared/bulkWrites";
+import { grpcCodeOf, grpcStatus } from "../shared/grpc";
+import { retryTransient, sleep } from "../shared/writeRetry";
 import { log } from "../log";
-import type { AudienceGroup } from "../commentPush/domain/slices";
 
-const { ALREADY_EXISTS, FAILED_PRECONDITION, NOT_FOUND } = grpcStatus;
+const { ABORTED, ALREADY_EXISTS, FAILED_PRECONDITION, NOT_FOUND } = grpcStatus;
 
 export type Registration = {
   uid: string;
@@ -28,24 +33,20 @@ export type Registration = {
   appVersion?: string | undefined;
 };
 
-/** A token FCM refused for good, as the fan-out reports it. */
-export type Rejection = { deviceId: string; code: string; updateTime?: Timestamp | undefined };
+/**
+ * A token FCM refused for good, as the fan-out reports it: the device, its owner as the fan-out read it,
+ * and `updateTime`, the owner's `userDevices` doc's update time at that read (absent: mark regardless).
+ */
+export type Rejection = { deviceId: string; uid: string; code: string; updateTime?: Timestamp | undefined };
 
 export type MarkRejectedResult = {
   marked: number;
-  /** Re-registered or deleted since the fan-out read them: left alone. */
+  /** Re-registered, moved or deleted since the fan-out read them: left alone. */
   skipped: number;
   failed: number;
   /** The first few failures, for an error log (device ids only). */
   failures: { deviceId: string; error: string }[];
 };
-
-/** Firestore's limit on the values of one `in` filter. */
-export const MAX_IN_VALUES = 30;
-/** How many `uid in [...]` queries the fan-out runs at once. */
-const DEVICE_QUERY_CONCURRENCY = 6;
-/** How many `count()` aggregations over `uid in [...]` run at once (each answers one small number). */
-const DEVICE_COUNT_CONCURRENCY = 12;
 
 export type RegistrationResult = {
   deviceId: string;
@@ -53,196 +54,256 @@ export type RegistrationResult = {
   evicted: string[];
 };
 
-/** The one place that reads and writes `devices`. */
+/** User docs one `getAll` reads, and how many such reads run at once. */
+const LIST_READ_BATCH = 100;
+const LIST_READ_CONCURRENCY = 4;
+/** Users whose rejection marks are committed at once (one small batch each). */
+const MARK_CONCURRENCY = 8;
+/**
+ * Attempts of one optimistic write (read, then a batch preconditioned on what was read) before the call
+ * fails. Only a concurrent write to the same user's devices or the same token makes one fail; 50 calls
+ * racing on one token (test/integration/devices.test.ts) settle within a few each.
+ */
+const OPTIMISTIC_ATTEMPTS = 25;
+const OPTIMISTIC_BACKOFF_MS = 20;
+
+/** The one place that reads and writes `devices` and `userDevices` for the callables and the fan-out. */
 export class DeviceStore {
   constructor(
     private readonly db: Firestore,
-    /** The most devices one user keeps; the fan-out also uses it as an upper bound on an audience. */
+    /** The most devices one user keeps. */
     readonly maxDevicesPerUser = MAX_DEVICES_PER_USER,
   ) {}
 
-  collection() {
-    return this.db.collection(DEVICES).withConverter(deviceConverter);
+  private device(deviceId: string) {
+    return this.db.collection(DEVICES).withConverter(deviceConverter).doc(deviceId);
+  }
+
+  private list(uid: string) {
+    return this.db.collection(USER_DEVICES).withConverter(userDevicesConverter).doc(uid);
   }
 
   /**
    * Upserts the caller's device: keeps `createdAt`, refreshes `lastSeenAt`, clears any rejection mark and
-   * moves a token registered by someone else to the caller, then evicts the caller's least recently seen
-   * devices beyond the limit.
-   *
-   * Each step is one atomic single-document write (create, else update of every mutable field), not a
-   * read-then-write transaction: clients call this at every app start, often for the same token at once
-   * (retries, two accounts on one device), and contending transactions wait on each other's locks. With
-   * plain writes the last call wins whole, so the document is always consistent, and nothing blocks.
+   * moves a token registered by someone else to the caller, and evicts the caller's least recently seen
+   * devices beyond the limit: the device doc, the caller's list and the previous owner's list in one batch
+   * (userDevices.ts). The batch is preconditioned on every document as it was read, not run as a
+   * transaction: clients call this at every app start, often for the same token at once, and contending
+   * transactions wait on each other's locks; a batch built on a stale read fails whole and is built again.
    */
   async register(registration: Registration): Promise<RegistrationResult> {
     const deviceId = deviceIdOf(registration.token);
-    const ref = this.collection().doc(deviceId);
     const fields = {
       uid: registration.uid,
       token: registration.token,
       platform: registration.platform,
       locale: registration.locale ?? null,
       appVersion: registration.appVersion ?? null,
-      lastSeenAt: FieldValue.serverTimestamp() as Timestamp,
     };
-    // Seen less than a day ago, nothing changed: no write (devices/lastSeen.ts).
-    const stored = (await ref.get()).data();
-    if (
-      stored &&
-      isRegistrationFresh({ ...stored, lastSeenMillis: stored.lastSeenAt.toMillis() }, fields, Date.now())
-    ) {
-      return { deviceId, created: false, evicted: [] };
-    }
-
-    let created = false;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await ref.create({ ...fields, createdAt: FieldValue.serverTimestamp() as Timestamp });
-        created = true;
-        break;
-      } catch (error) {
-        if (!hasGrpcCode(error, ALREADY_EXISTS)) throw error;
-      }
-      try {
-        await ref.update({ ...fields, rejected: FieldValue.delete() });
-        break;
-      } catch (error) {
-        // Deleted between our create and update (sign-out, prune): create it again.
-        if (!hasGrpcCode(error, NOT_FOUND) || attempt >= 3) throw error;
-      }
-    }
-
-    const evicted = await this.evictBeyondLimit(registration.uid, deviceId);
-    return { deviceId, created, evicted };
-  }
-
-  /**
-   * Deletes the user's least recently seen devices beyond the limit (`keep` counts as one of them). Each
-   * delete is conditional on the document being unchanged since it was read, so a device that is
-   * re-registered meanwhile survives; concurrent registrations choose the same victims.
-   */
-  private async evictBeyondLimit(uid: string, keep: string): Promise<string[]> {
-    const mine = await this.collection().where("uid", "==", uid).get();
-    const others = mine.docs.filter((doc) => doc.id !== keep);
-    const victims = new Set(
-      devicesToEvict(
-        others.map((doc) => ({ id: doc.id, lastSeenMillis: doc.data().lastSeenAt.toMillis() })),
-        this.maxDevicesPerUser,
-      ),
-    );
-    const evicted: string[] = [];
-    await Promise.all(
-      others
-        .filter((doc) => victims.has(doc.id))
-        .map(async (doc) => {
-          try {
-            await doc.ref.delete({ lastUpdateTime: doc.updateTime });
-            evicted.push(doc.id);
-          } catch (error) {
-            if (!hasGrpcCode(error, FAILED_PRECONDITION) && !hasGrpcCode(error, NOT_FOUND)) throw error;
-          }
-        }),
-    );
-    return evicted;
-  }
-
-  /**
-   * The devices of `uids` that are not marked rejected: one `uid in [...]` query per 30 uids (Firestore's
-   * limit for `in`), at most 6 of them at once, so a comment costs ⌈recipients / 30⌉ reads in total rather
-   * than one per recipient. The filter is a single field (the automatic index serves it); rejected devices
-   * are dropped here rather than by a second filter that would need a composite index.
-   */
-  async activeDevicesOf(uids: readonly string[]): Promise<ActiveDevice[]> {
-    const groups = chunk([...new Set(uids)], MAX_IN_VALUES);
-    const pages = await mapWithConcurrency(
-      groups,
-      DEVICE_QUERY_CONCURRENCY,
-      async (group) => (await this.collection().withConverter(null).where(UID, "in", group).get()).docs,
-    );
-    return pages.flat().flatMap((doc) => {
-      // A doc that does not parse is skipped and logged: the rest of the delivery goes on (issue 13).
-      const parsed = deviceDoc.safeParse(doc.data());
-      if (!parsed.success) {
-        log.deviceDocSkipped({ deviceId: doc.id, problems: parsed.error.message.slice(0, 500) });
-        return [];
-      }
-      const device = parsed.data;
-      if (device.rejected) return [];
-      return [
-        {
-          deviceId: doc.id,
-          uid: device.uid,
-          token: device.token,
-          platform: device.platform,
-          locale: device.locale,
-          updateTime: doc.updateTime,
-        },
+    return this.optimistically(async () => {
+      const [device, mine] = (await this.db.getAll(this.device(deviceId), this.list(fields.uid))) as [
+        DocumentSnapshot<DeviceDoc>,
+        DocumentSnapshot<UserDevicesDoc>,
       ];
+      const stored = device.data();
+      const listed = listedEntries(mine.data()).entries;
+      const inList = listed.find(([id]) => id === deviceId)?.[1];
+      // Seen less than a day ago, nothing changed, and listed as such: no write (devices/lastSeen.ts).
+      if (
+        stored &&
+        inList &&
+        inList.rejected === undefined &&
+        isRegistrationFresh({ ...stored, lastSeenMillis: stored.lastSeenAt.toMillis() }, fields, Date.now())
+      ) {
+        return { deviceId, created: false, evicted: [] };
+      }
+
+      const now = FieldValue.serverTimestamp() as Timestamp;
+      const batch = this.db.batch();
+      if (stored) {
+        batch.update(
+          this.device(deviceId),
+          { ...fields, lastSeenAt: now, rejected: FieldValue.delete() },
+          { lastUpdateTime: device.updateTime as Timestamp },
+        );
+      } else {
+        batch.create(this.device(deviceId), { ...fields, lastSeenAt: now, createdAt: now });
+      }
+
+      const evicted = devicesToEvict(
+        listed
+          .filter(([id]) => id !== deviceId)
+          .map(([id, entry]) => ({ id, lastSeenMillis: entry.lastSeenAt.toMillis() })),
+        this.maxDevicesPerUser,
+      );
+      // The list's precondition covers the victims: every write to them would have written this list too.
+      for (const id of evicted) batch.delete(this.device(id));
+      const entry: ListedDevice = {
+        token: fields.token,
+        platform: fields.platform,
+        locale: fields.locale,
+        lastSeenAt: now,
+      };
+      if (mine.exists) {
+        const updates: unknown[] = [entryPath(deviceId), entry];
+        for (const id of evicted) updates.push(entryPath(id), FieldValue.delete());
+        updateWithPaths(batch, this.list(fields.uid), updates, mine.updateTime as Timestamp);
+      } else {
+        batch.create(this.list(fields.uid), { devices: { [deviceId]: entry } });
+      }
+
+      // A token registered by someone else moves to the caller: off the previous owner's list.
+      const previousOwner = stored && stored.uid !== fields.uid ? stored.uid : undefined;
+      if (previousOwner !== undefined) {
+        const theirs = await this.list(previousOwner).get();
+        if (theirs.exists) {
+          updateWithPaths(
+            batch,
+            this.list(previousOwner),
+            [entryPath(deviceId), FieldValue.delete()],
+            theirs.updateTime as Timestamp,
+          );
+        }
+      }
+      await batch.commit();
+      return { deviceId, created: !stored, evicted };
     });
   }
 
-  /**
-   * How many devices `uids` have, per group of 30 (one `count()` aggregation over `uid in [...]` each,
-   * billed one read per 1,000 index entries, so at least one per group): the sizes a large comment's
-   * fan-out is planned with before any device is read. Rejected devices are counted too (the automatic
-   * single-field index cannot leave them out), so the counts are an upper bound until the next prune.
-   */
-  async deviceCountsOf(uids: readonly string[]): Promise<AudienceGroup[]> {
-    const groups = chunk([...new Set(uids)], MAX_IN_VALUES);
-    return mapWithConcurrency(groups, DEVICE_COUNT_CONCURRENCY, async (group) => ({
-      uids: group,
-      devices: (await this.collection().where(UID, "in", group).count().get()).data().count,
-    }));
-  }
-
-  /**
-   * Marks each device `rejected: { code, at }` so that it is never sent to again (and the next prune
-   * deletes it). When the rejection carries the `updateTime` the device was read with, the mark is
-   * conditional on it: a device re-registered since (which clears the mark and may hold a fresh token)
-   * is left alone, as is one deleted since. Runs through a BulkWriter (batched, retried on transient errors).
-   */
-  async markRejected(rejections: readonly Rejection[]): Promise<MarkRejectedResult> {
-    const result: MarkRejectedResult = { marked: 0, skipped: 0, failed: 0, failures: [] };
-    if (rejections.length === 0) return result;
-    const writer = this.db.bulkWriter();
-    writer.onWriteError((error) => shouldRetryWrite(error.code, error.failedAttempts));
-    const at = FieldValue.serverTimestamp() as Timestamp;
-    const writes = rejections.map(({ deviceId, code, updateTime }) =>
-      writer
-        .update(
-          this.collection().doc(deviceId),
-          { rejected: { code, at } },
-          updateTime ? { lastUpdateTime: updateTime } : { exists: true },
-        )
-        .then(
-          () => {
-            result.marked++;
-          },
-          (error: unknown) => {
-            const status = grpcCodeOf(error);
-            if (status === FAILED_PRECONDITION || status === NOT_FOUND) {
-              result.skipped++;
-              return;
-            }
-            result.failed++;
-            if (result.failures.length < 10) result.failures.push({ deviceId, error: errorText(error) });
-          },
-        ),
-    );
-    await writer.close();
-    await Promise.all(writes);
-    return result;
-  }
-
-  /** Deletes the device of `token` when `uid` owns it; reports whether it did. */
+  /** Deletes the device of `token` when `uid` owns it, and its entry in `uid`'s list; reports whether it did. */
   async unregister(uid: string, token: string): Promise<boolean> {
-    const ref = this.collection().doc(deviceIdOf(token));
-    return this.db.runTransaction(async (tx) => {
-      const current = await tx.get(ref);
-      if (!current.exists || current.data()?.uid !== uid) return false;
-      tx.delete(ref);
+    const deviceId = deviceIdOf(token);
+    return this.optimistically(async () => {
+      const [device, mine] = await this.db.getAll(this.device(deviceId), this.list(uid));
+      if (!device?.exists || device.get("uid") !== uid) return false;
+      const batch = this.db.batch();
+      batch.delete(this.device(deviceId), { lastUpdateTime: device.updateTime as Timestamp });
+      if (mine?.exists) {
+        updateWithPaths(
+          batch,
+          this.list(uid),
+          [entryPath(deviceId), FieldValue.delete()],
+          mine.updateTime as Timestamp,
+        );
+      }
+      await batch.commit();
       return true;
     });
   }
+
+  /**
+   * The devices of `uids` that are not marked rejected, read by key: one `userDevices` doc per recipient
+   * (`getAll`, 100 per round trip, 4 round trips at once), whatever the size of the `devices` table. Each
+   * device carries its list's update time, on which a rejection mark is conditional. An entry that does
+   * not parse is skipped and logged: the rest of the delivery goes on.
+   */
+  async activeDevicesOf(uids: readonly string[]): Promise<ActiveDevice[]> {
+    const batches = chunk([...new Set(uids)], LIST_READ_BATCH);
+    const snapshots = await mapWithConcurrency(batches, LIST_READ_CONCURRENCY, (batch) =>
+      this.db.getAll(...batch.map((uid) => this.list(uid).withConverter(null))),
+    );
+    const active: ActiveDevice[] = [];
+    for (const snapshot of snapshots.flat()) {
+      if (!snapshot.exists) continue;
+      const parsed = listOf(snapshot.data());
+      const { entries, malformed } = listedEntries(parsed);
+      for (const deviceId of malformed) {
+        log.deviceDocSkipped({ deviceId, problems: `userDevices/${snapshot.id}: malformed entry` });
+      }
+      for (const [deviceId, entry] of entries) {
+        if (entry.rejected) continue;
+        active.push({
+          deviceId,
+          uid: snapshot.id,
+          token: entry.token,
+          platform: entry.platform,
+          locale: entry.locale,
+          updateTime: snapshot.updateTime as Timestamp,
+        });
+      }
+    }
+    return active;
+  }
+
+  /**
+   * Marks each device `rejected: { code, at }`, on the device doc and in its owner's list, so that it is
+   * never sent to again (and the next prune deletes it). One batch per owner, conditional on the list being
+   * unchanged since the fan-out read it: a device re-registered since (which clears the mark), moved to
+   * another user or deleted is left alone (`skipped`).
+   */
+  async markRejected(rejections: readonly Rejection[]): Promise<MarkRejectedResult> {
+    const result: MarkRejectedResult = { marked: 0, skipped: 0, failed: 0, failures: [] };
+    const byOwner = new Map<string, Rejection[]>();
+    for (const rejection of rejections) {
+      const mine = byOwner.get(rejection.uid);
+      if (mine) mine.push(rejection);
+      else byOwner.set(rejection.uid, [rejection]);
+    }
+    await mapWithConcurrency([...byOwner], MARK_CONCURRENCY, async ([uid, mine]) => {
+      const at = FieldValue.serverTimestamp() as Timestamp;
+      const commit = async () => {
+        const readAt = mine[0]?.updateTime ?? (await this.list(uid).get()).updateTime;
+        const batch = this.db.batch();
+        const listUpdates: unknown[] = [];
+        for (const { deviceId, code } of mine) {
+          batch.update(this.device(deviceId), { rejected: { code, at } }, { exists: true });
+          listUpdates.push(entryPath(deviceId, "rejected"), { code, at });
+        }
+        if (readAt) updateWithPaths(batch, this.list(uid), listUpdates, readAt);
+        await batch.commit();
+      };
+      try {
+        await retryTransient(commit);
+        result.marked += mine.length;
+      } catch (error) {
+        const status = grpcCodeOf(error);
+        if (status === FAILED_PRECONDITION || status === NOT_FOUND) {
+          result.skipped += mine.length;
+          return;
+        }
+        result.failed += mine.length;
+        for (const { deviceId } of mine) {
+          if (result.failures.length < 10) result.failures.push({ deviceId, error: errorText(error) });
+        }
+      }
+    });
+    return result;
+  }
+
+  /**
+   * Runs `attempt` (read, then one preconditioned batch) until its batch commits: a batch built on a read
+   * that another call has overtaken fails whole (FAILED_PRECONDITION, or ALREADY_EXISTS for a create), and
+   * is read and built again after a short random wait.
+   */
+  private async optimistically<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const status = grpcCodeOf(error);
+        const raced = status === FAILED_PRECONDITION || status === ALREADY_EXISTS || status === ABORTED;
+        if (!raced || n >= OPTIMISTIC_ATTEMPTS) throw error;
+        await sleep(Math.random() * OPTIMISTIC_BACKOFF_MS * Math.min(n, 8));
+      }
+    }
+  }
+}
+
+/** A list doc's data as the fan-out reads it (no converter: one bad doc must not throw for the page). */
+function listOf(data: unknown): UserDevicesDoc | undefined {
+  const devices = (data as { devices?: unknown } | undefined)?.devices;
+  return devices && typeof devices === "object" ? { devices: devices as Record<string, unknown> } : undefined;
+}
+
+/** `batch.update(ref, path1, value1, path2, value2, …, { lastUpdateTime })`, from a flat list of pairs. */
+function updateWithPaths(
+  batch: WriteBatch,
+  ref: FirebaseFirestore.DocumentReference,
+  pairs: unknown[],
+  lastUpdateTime: Timestamp,
+): void {
+  const [first, value, ...rest] = pairs;
+  (batch.update as (...args: unknown[]) => WriteBatch).call(batch, ref, first, value, ...rest, {
+    lastUpdateTime,
+  });
 }

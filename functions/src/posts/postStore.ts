@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FieldValue, Timestamp, type Firestore, type QueryDocumentSnapshot } from "firebase-admin/firestore";
+import { FieldPath, FieldValue, Timestamp, type Firestore } from "firebase-admin/firestore";
 import type { Subscriber } from "../commentPush/domain/recipients";
 import { converterOf } from "../shared/converter";
 import { grpcStatus, hasGrpcCode } from "../shared/grpc";
@@ -36,6 +36,7 @@ export const subscriberConverter = converterOf(subscriberDoc);
 export const POSTS = "posts";
 export const COMMENTS = "comments";
 export const SUBSCRIBERS = "subscribers";
+const MUTED = "muted" satisfies keyof SubscriberDoc;
 
 /** Subscribers are read this many at a time, so a post followed by many users never loads in one answer. */
 export const SUBSCRIBER_PAGE_SIZE = 1_000;
@@ -82,19 +83,48 @@ export class PostStore {
     }
   }
 
+  /** The subscriber doc of `uid` on the post, reduced to what the fan-out needs; `undefined` when absent. */
+  async subscriber(postId: string, uid: string): Promise<Subscriber | undefined> {
+    const doc = await this.subscribers(postId).doc(uid).get();
+    const data = doc.data();
+    return data ? { uid, muted: data.muted } : undefined;
+  }
+
   /**
-   * Every subscriber of the post, read a page of `pageSize` at a time in document-id order (no `orderBy`:
-   * a query without one is ordered by id, and `startAfter` a snapshot continues it; no index needed).
+   * How many subscribers have not muted the post: one `count()` aggregation on the single-field index of
+   * `muted` (billed one read per 1,000 index entries), an upper bound on a comment's recipients before any
+   * of them is read.
    */
+  async unmutedSubscriberCount(postId: string): Promise<number> {
+    const counted = await this.subscribers(postId).where(MUTED, "==", false).count().get();
+    return counted.data().count;
+  }
+
+  /**
+   * Every subscriber of the post, a page of `pageSize` at a time in document-id order (`startAfter` the last
+   * id continues it; the single-field order needs no composite index). Only `muted`
+   * is read (a projection), and only each page's uids and mutes are kept: the snapshots are let go.
+   */
+  async *subscriberPages(postId: string, pageSize = SUBSCRIBER_PAGE_SIZE): AsyncGenerator<Subscriber[]> {
+    let after: string | undefined;
+    for (;;) {
+      const query = this.subscribers(postId)
+        .withConverter(null)
+        .orderBy(FieldPath.documentId())
+        .select(MUTED)
+        .limit(pageSize);
+      const page = await (after === undefined ? query : query.startAfter(after)).get();
+      const subscribers = page.docs.map((doc) => ({ uid: doc.id, muted: doc.get(MUTED) === true }));
+      if (subscribers.length > 0) yield subscribers;
+      if (page.docs.length < pageSize) return;
+      after = page.docs[page.docs.length - 1]?.id;
+    }
+  }
+
+  /** Every subscriber of the post, in document-id order (a window's digest counts them all at once). */
   async subscribersOf(postId: string, pageSize = SUBSCRIBER_PAGE_SIZE): Promise<Subscriber[]> {
     const all: Subscriber[] = [];
-    let after: QueryDocumentSnapshot<SubscriberDoc> | undefined;
-    for (;;) {
-      const query = this.subscribers(postId).limit(pageSize);
-      const page = await (after ? query.startAfter(after) : query).get();
-      for (const doc of page.docs) all.push({ uid: doc.id, muted: doc.data().muted });
-      if (page.docs.length < pageSize) return all;
-      after = page.docs[page.docs.length - 1];
-    }
+    for await (const page of this.subscriberPages(postId, pageSize)) all.push(...page);
+    return all;
   }
 }

@@ -8,6 +8,7 @@ import { fanOutComment, type CommentPushOutcome } from "../direct";
 import { digestCounts, tallyWindow, type DigestContent, type WindowComment } from "../domain/digest";
 import { recipientsOf } from "../domain/recipients";
 import { planAudience, type Plan } from "../plan";
+import { audienceOf } from "../audience";
 import { digestIdOf, digestTask, type DigestTask } from "./digestTask";
 
 type Windows = NonNullable<CommentPushStores["windows"]>;
@@ -73,7 +74,12 @@ function digestPlanner(windows: Windows) {
       ...(shown.name === undefined ? {} : { commenterName: shown.name }),
       text: shown.text,
     };
-    return { ...(await planAudience(content, Object.keys(counts), stores, tasks)), digest };
+    const recipients = Object.keys(counts);
+    const source = {
+      pages: audienceOf(stores, recipients),
+      maxDevices: recipients.length * stores.devices.maxDevicesPerUser,
+    };
+    return { ...(await planAudience(content, source, tasks)), digest };
 
     async function shownComment(comment: WindowComment) {
       const [text, name] = await Promise.all([

@@ -24,12 +24,13 @@
  *   where some messages may have gone out) fails that round's messages without retrying them: a possible
  *   duplicate push is worse than a missed one here.
  */
-import { chunk, FCM_MAX_BATCH, mapWithConcurrency } from "../../shared/batches";
+import { FCM_MAX_BATCH } from "../../shared/batches";
 import type { FailReason, FcmError, RejectReason, RetryReason } from "./classify";
 import { assertRetryPolicy, defaultRetryPolicy, type RetryPolicy } from "./retryPolicy";
-import { deliverBatch, type Settled } from "./sendRounds";
+import { deliverBatch, type BatchResult } from "./sendRounds";
 
-export type DeliveryMessage<M> = { deviceId: string; message: M };
+/** A message for one device; `ref` is the caller's, handed back with the device's rejection (if any). */
+export type DeliveryMessage<M> = { deviceId: string; message: M; ref?: unknown };
 
 /** One answer of `sendEach`, as firebase-admin's `SendResponse`; `retryAfterMs` only if the sender knows it. */
 export type SendAnswer = { success: boolean; error?: FcmError & { retryAfterMs?: number } };
@@ -65,7 +66,7 @@ export type DeliveryOptions<M> = {
 
 export type FailureReason = FailReason | RetryReason | "mismatch-guarded" | "send-error";
 
-export type RejectedDevice = { deviceId: string; reason: RejectReason; code: string };
+export type RejectedDevice = { deviceId: string; reason: RejectReason; code: string; ref?: unknown };
 
 export type DeliveryReport = {
   sent: number;
@@ -80,6 +81,21 @@ export type DeliveryReport = {
 };
 
 export async function deliverMessages<M>(options: DeliveryOptions<M>): Promise<DeliveryReport> {
+  const { sourceError: _none, ...report } = await deliverStream([options.messages], options);
+  return report;
+}
+
+/**
+ * `deliverMessages` over messages that arrive a page at a time (the fan-out reads its audience while it
+ * sends): pages are cut into batches of `batchSize` as they come, at most `concurrency` batches in flight,
+ * and the next page is only asked for when a batch slot is free (so reading never runs far ahead of FCM).
+ * Each batch's outcome is folded into the report as it answers, so memory holds the batches in flight and
+ * the rejections, not one entry per message; the guard is decided once every batch has answered.
+ */
+export async function deliverStream<M>(
+  pages: AsyncIterable<readonly DeliveryMessage<M>[]> | Iterable<readonly DeliveryMessage<M>[]>,
+  options: Omit<DeliveryOptions<M>, "messages">,
+): Promise<DeliveryReport & { sourceError?: unknown }> {
   const policy = options.policy ?? defaultRetryPolicy;
   const guard = options.guard ?? defaultMassRejectionGuard;
   const batchSize = options.batchSize ?? FCM_MAX_BATCH;
@@ -88,50 +104,117 @@ export async function deliverMessages<M>(options: DeliveryOptions<M>): Promise<D
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > FCM_MAX_BATCH) {
     throw new RangeError(`batchSize must be a whole number in 1..${FCM_MAX_BATCH}, got ${batchSize}`);
   }
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
+  }
 
   const startedAt = options.now();
-  const batches = await mapWithConcurrency(chunk(options.messages, batchSize), concurrency, (batch) =>
-    deliverBatch(batch, options, policy, startedAt),
-  );
+  const tally = new ReportTally(guard);
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const launch = async (batch: DeliveryMessage<M>[]) => {
+    while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    if (failure) return;
+    const sending: Promise<void> = deliverBatch(batch, options as DeliveryOptions<M>, policy, startedAt)
+      .then(
+        (result) => tally.add(result),
+        (error: unknown) => {
+          failure ??= { error };
+        },
+      )
+      .finally(() => inFlight.delete(sending));
+    inFlight.add(sending);
+  };
 
-  const total = options.messages.length;
-  const totalMismatches = batches.reduce((n, b) => n + b.mismatches, 0);
-  const tripped =
-    tooManyMismatches(totalMismatches, total, guard) ||
-    batches.some((b) => tooManyMismatches(b.mismatches, b.settled.length, guard));
+  let pending: DeliveryMessage<M>[] = [];
+  let sourceError: { error: unknown } | undefined;
+  try {
+    for await (const page of pages) {
+      for (const message of page) {
+        pending.push(message);
+        if (pending.length === batchSize) {
+          await launch(pending);
+          pending = [];
+        }
+      }
+      if (failure) break;
+    }
+    if (pending.length > 0) await launch(pending);
+  } catch (error) {
+    // The pages could not be read on: what was sent is counted, the messages not read yet are not.
+    sourceError = { error };
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
+  return { ...tally.report(), ...(sourceError ? { sourceError: sourceError.error } : {}) };
+}
 
-  const report: DeliveryReport = {
+/** The report, folded a batch at a time. */
+class ReportTally {
+  private readonly counts: DeliveryReport = {
     sent: 0,
     failed: 0,
     rejected: [],
-    retries: batches.reduce((n, b) => n + b.retries, 0),
+    retries: 0,
     failures: {},
-    massRejectionGuardTripped: tripped,
+    massRejectionGuardTripped: false,
   };
-  for (const batch of batches) {
+  private messages = 0;
+  private mismatches = 0;
+  private batchTripped = false;
+  /** Each rejection's detail, in case the guard turns it into a failure. */
+  private readonly rejectedDetail = new Map<RejectedDevice, string>();
+
+  constructor(private readonly guard: MassRejectionGuard) {}
+
+  add(batch: BatchResult): void {
+    this.messages += batch.settled.length;
+    this.mismatches += batch.mismatches;
+    this.counts.retries += batch.retries;
+    if (tooManyMismatches(batch.mismatches, batch.settled.length, this.guard)) this.batchTripped = true;
     for (const s of batch.settled) {
-      const outcome: Settled =
-        tripped && s.kind === "rejected" && s.reason === "sender-id-mismatch"
-          ? { deviceId: s.deviceId, kind: "failed", reason: "mismatch-guarded", detail: s.detail }
-          : s;
-      switch (outcome.kind) {
+      switch (s.kind) {
         case "sent":
-          report.sent++;
+          this.counts.sent++;
           break;
-        case "rejected":
-          report.rejected.push({ deviceId: outcome.deviceId, reason: outcome.reason, code: outcome.code });
-          break;
-        case "failed": {
-          report.failed++;
-          const entry = report.failures[outcome.reason];
-          if (entry) entry.count++;
-          else report.failures[outcome.reason] = { count: 1, example: outcome.detail };
+        case "rejected": {
+          const rejected: RejectedDevice = {
+            deviceId: s.deviceId,
+            reason: s.reason,
+            code: s.code,
+            ...(s.ref === undefined ? {} : { ref: s.ref }),
+          };
+          this.counts.rejected.push(rejected);
+          if (s.reason === "sender-id-mismatch") this.rejectedDetail.set(rejected, s.detail);
           break;
         }
+        case "failed":
+          this.fail(s.reason, s.detail);
+          break;
       }
     }
   }
-  return report;
+
+  report(): DeliveryReport {
+    const tripped = this.batchTripped || tooManyMismatches(this.mismatches, this.messages, this.guard);
+    if (tripped) {
+      // No token anywhere in the delivery is rejected for a sender-id mismatch (see the top of this file).
+      this.counts.rejected = this.counts.rejected.filter((rejected) => {
+        const detail = this.rejectedDetail.get(rejected);
+        if (detail === undefined) return true;
+        this.fail("mismatch-guarded", detail);
+        return false;
+      });
+    }
+    return { ...this.counts, massRejectionGuardTripped: tripped };
+  }
+
+  private fail(reason: FailureReason, detail: string): void {
+    this.counts.failed++;
+    const entry = this.counts.failures[reason];
+    if (entry) entry.count++;
+    else this.counts.failures[reason] = { count: 1, example: detail };
+  }
 }
 
 function tooManyMismatches(mismatches: number, messages: number, guard: MassRejectionGuard): boolean {

@@ -50,3 +50,26 @@ export async function recipientsOf(query: RecipientQuery & { optedOut: OptOutLoo
   const optedOut = await query.optedOut(candidates);
   return candidates.filter((uid) => !optedOut.has(uid));
 }
+
+/**
+ * The candidates of one page of subscribers, for a fan-out that reads them a page at a time: `author` (the
+ * post's author, or "" once handled or when they muted the post) first, then the page's subscribers, without
+ * the commenter, the muted and the post's author (who is only ever counted through `author`). Pure.
+ */
+export function pageCandidates({
+  postAuthorId,
+  author,
+  commentAuthorId,
+  subscribers,
+}: {
+  postAuthorId: string;
+  author: string;
+  commentAuthorId: string;
+  subscribers: readonly Subscriber[];
+}): string[] {
+  return recipientCandidates({
+    postAuthorId: author,
+    commentAuthorId,
+    subscribers: subscribers.filter((s) => s.uid !== postAuthorId),
+  });
+}

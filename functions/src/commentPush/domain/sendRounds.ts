@@ -9,7 +9,7 @@ import { attemptLimit, planRetry, type RetryPolicy } from "./retryPolicy";
 
 export type Settled =
   | { deviceId: string; kind: "sent" }
-  | { deviceId: string; kind: "rejected"; reason: RejectReason; code: string; detail: string }
+  | { deviceId: string; kind: "rejected"; reason: RejectReason; code: string; detail: string; ref?: unknown }
   | { deviceId: string; kind: "failed"; reason: FailureReason; detail: string };
 
 export type BatchResult = { settled: Settled[]; retries: number; mismatches: number };
@@ -60,6 +60,7 @@ export async function deliverBatch<M>(
             reason: outcome.reason,
             code: error?.code ?? "",
             detail: outcome.detail,
+            ...(item.ref === undefined ? {} : { ref: item.ref }),
           });
           break;
         case "failed":

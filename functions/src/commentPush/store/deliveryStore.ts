@@ -77,7 +77,11 @@ export class DeliveryStore {
   }
 
   /** Records that messages are about to go out: from now on this event is never sent again. */
-  async sendStarting(eventId: string, counts: Pick<DeliveryCounts, "recipients" | "tokens">): Promise<void> {
+  async sendStarting(
+    eventId: string,
+    /** When known before sending (an audience read whole); a streamed one is counted at `finish`. */
+    counts?: Pick<DeliveryCounts, "recipients" | "tokens">,
+  ): Promise<void> {
     await this.ref(eventId).update({ ...counts, fanOut: "direct", sendStarted: true });
   }
 
