@@ -26,7 +26,7 @@ const require = createRequire(import.meta.url);
  */
 export async function seedPostWorld(db, { label, subscribers, devicesEach }) {
   const { FieldValue, Timestamp } = require("firebase-admin/firestore");
-  const { deviceIdOf } = require("../functions/lib/devices/deviceId.js");
+  const { seedDevices } = require("../functions/lib/devices/seed.js");
   const run = randomUUID().slice(0, 8);
   const world = {
     postId: `bench-${label}-${run}`,
@@ -48,21 +48,19 @@ export async function seedPostWorld(db, { label, subscribers, devicesEach }) {
   await writeInBatches(db, subscribers, (batch, s) =>
     batch.set(db.doc(`posts/${world.postId}/subscribers/${uidOf(s)}`), { muted: false, since: now }),
   );
-  await writeInBatches(db, world.devices, (batch, i) => {
-    const s = Math.floor(i / devicesEach);
-    const token = benchToken(`bench-${label}-${run}-${i}`);
-    const deviceId = deviceIdOf(token);
-    world.deviceIds.push(deviceId);
-    batch.set(db.doc(`devices/${deviceId}`), {
-      uid: uidOf(s),
-      token,
+  world.deviceIds = await seedDevices(
+    db,
+    Array.from({ length: world.devices }, (_, i) => ({
+      uid: uidOf(Math.floor(i / devicesEach)),
+      token: benchToken(`bench-${label}-${run}-${i}`),
       platform: i % 3 === 0 ? "ios" : i % 3 === 1 ? "android" : "web",
       locale: i % 2 === 0 ? "ko-KR" : "en-US",
       appVersion: "1.0.0",
       createdAt: now,
       lastSeenAt: now,
-    });
-  });
+    })),
+  );
+  world.uids = Array.from({ length: subscribers }, (_, s) => uidOf(s));
   progress(
     `seeded post ${world.postId}: ${subscribers} subscribers × ${devicesEach} devices in ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s`,
@@ -73,6 +71,7 @@ export async function seedPostWorld(db, { label, subscribers, devicesEach }) {
 export async function cleanUpPostWorld(db, world) {
   const writer = db.bulkWriter({ throttling: false });
   for (const id of world.deviceIds) void writer.delete(db.doc(`devices/${id}`));
+  for (const uid of world.uids ?? []) void writer.delete(db.doc(`userDevices/${uid}`));
   void writer.delete(db.doc(`users/${world.commenter}`));
   await writer.close();
   for (const commentId of world.commentIds) {

@@ -6,6 +6,8 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const { initializeApp } = require("firebase-admin/app");
 const { getFirestore, Timestamp } = require("firebase-admin/firestore");
+// Devices as registerDevice leaves them: the device docs and their owners' userDevices lists.
+const { seedDevices } = require("../functions/lib/devices/seed.js");
 
 export const PROJECT_ID = "demo-push";
 const FCM = `http://${process.env.FCM_EMULATOR_HOST ?? "127.0.0.1:9599"}`;
@@ -23,24 +25,24 @@ export async function arrangePost({ followers, devicesEach }) {
   void writer.set(db.doc(`posts/${postId}`), { authorId: author, title: "Drill", createdAt: now });
   void writer.set(db.doc(`users/${commenter}`), { displayName: "Drill" });
   const tokens = [];
+  const devices = [];
   for (let f = 0; f < followers; f++) {
     const uid = `drill-f${f}-${run}`;
     void writer.set(db.doc(`posts/${postId}/subscribers/${uid}`), { muted: false, since: now });
     for (let d = 0; d < devicesEach; d++) {
       const token = `drill-${run}-${f}-${d}-${randomUUID()}`;
       tokens.push(token);
-      void writer.set(db.doc(`devices/${createHashHex(token)}`), {
+      devices.push({
         uid,
         token,
         platform: d % 2 === 0 ? "android" : "ios",
-        locale: null,
-        appVersion: null,
         createdAt: now,
         lastSeenAt: now,
       });
     }
   }
   await writer.close();
+  await seedDevices(db, devices);
   const commentId = `drill-comment-${run}`;
   return {
     tokens,
@@ -50,10 +52,6 @@ export async function arrangePost({ followers, devicesEach }) {
       comment: { authorId: commenter, text: `Drill ${run}` },
     },
   };
-}
-
-function createHashHex(token) {
-  return require("node:crypto").createHash("sha256").update(token, "utf8").digest("hex");
 }
 
 /** How many pushes each of `tokens` received (accepted by the FCM emulator), by token. */

@@ -14,7 +14,10 @@ import {
   PROJECT_ID,
   emulatorsDown,
 } from "./demo-world.mjs";
+import { createRequire } from "node:module";
 import { deviceIdOf } from "./deviceId.mjs";
+
+const { listEntryOf } = createRequire(import.meta.url)("../functions/lib/devices/seed.js");
 
 // The Admin SDK talks to the emulators only when these are set (before it loads): never to a real project.
 process.env.FIRESTORE_EMULATOR_HOST = HOSTS.firestore;
@@ -41,12 +44,11 @@ async function seed() {
       }
       batch.set(db.collection("users").doc(uid), { displayName, notifications: { comments: true } });
       // As registerDevice leaves a device (`deviceDoc` in functions/src/devices/deviceStore.ts).
-      batch.set(db.collection("devices").doc(deviceIdOf(device.token)), {
-        uid,
-        ...device,
-        appVersion: "1.0.0",
-        createdAt: now,
-        lastSeenAt: now,
+      const seeded = { uid, ...device, appVersion: "1.0.0", createdAt: now, lastSeenAt: now };
+      batch.set(db.collection("devices").doc(deviceIdOf(device.token)), seeded);
+      // Its owner's list holds it alone (a reset drops the others, below).
+      batch.set(db.collection("userDevices").doc(uid), {
+        devices: { [deviceIdOf(device.token)]: listEntryOf(seeded) },
       });
     }
 

@@ -21,6 +21,7 @@ import type { CommentCreatedEvent, CommentPushStores } from "../../functions/src
 import type { SliceQueue, SliceTask } from "../../functions/src/commentPush/sliceTask";
 import { DeviceStore } from "../../functions/src/devices/deviceStore";
 import { deviceIdOf } from "../../functions/src/devices/deviceId";
+import { seedDevices, type SeedDevice } from "../../functions/src/devices/seed";
 import { emulatorMessaging, messagingTargetFromEnv } from "../../functions/src/shared/messaging";
 import { handleCommentCreated } from "../../functions/src/functions/onCommentCreated";
 import { defaultRetryPolicy } from "../../functions/src/commentPush/domain/retryPolicy";
@@ -68,6 +69,7 @@ async function seed(
   const commenter = `commenter-${run}`;
   const now = Timestamp.now();
   const tokens: string[] = [];
+  const devices: SeedDevice[] = [];
   const writer = target.bulkWriter({ throttling: false });
   void writer.set(target.doc(`users/${commenter}`), { displayName: "Many" });
   void writer.set(target.doc(`posts/${postId}`), { authorId: author, title: "Popular", createdAt: now });
@@ -77,7 +79,7 @@ async function seed(
     for (let d = 0; d < devicesEach; d++) {
       const token = uniqueToken("tasks");
       tokens.push(token);
-      void writer.set(target.doc(`devices/${deviceIdOf(token)}`), {
+      devices.push({
         uid,
         token,
         platform: d % 2 === 0 ? "android" : "ios",
@@ -89,6 +91,7 @@ async function seed(
     }
   }
   await writer.close();
+  await seedDevices(target, devices);
   const commentRef = target.doc(`posts/${postId}/comments/comment-${run}`);
   await commentRef.set({ authorId: commenter, text: "To everyone", createdAt: FieldValue.serverTimestamp() });
   const event: CommentCreatedEvent = {

@@ -17,9 +17,9 @@ import type { Messaging } from "firebase-admin/messaging";
 import type { ScheduledEvent } from "firebase-functions/v2/scheduler";
 import { commentPushStoresOn } from "../../functions/src/commentPush/defaults";
 import type { CommentCreatedEvent } from "../../functions/src/commentPush/deps";
-import { deviceIdOf } from "../../functions/src/devices/deviceId";
 import { DevicePruneStore } from "../../functions/src/devices/devicePruneStore";
 import { DeviceStore } from "../../functions/src/devices/deviceStore";
+import { seedDevices } from "../../functions/src/devices/seed";
 import { emulatorMessaging, messagingTargetFromEnv } from "../../functions/src/shared/messaging";
 import { handleCommentCreated } from "../../functions/src/functions/onCommentCreated";
 import { DAY_MS } from "../../functions/src/prune/cutoff";
@@ -324,29 +324,21 @@ describe("two prunes at once", () => {
       lastSeenMillis: (i: number) => number,
       rejected = false,
     ) => {
-      const seeded: Seeded[] = [];
-      for (let start = 0; start < count; start += 500) {
-        const batch = drillsDb.batch();
-        for (let i = start; i < Math.min(count, start + 500); i += 1) {
-          const token = uniqueToken(`drill-${label}`);
-          const deviceId = deviceIdOf(token);
-          const seen = Timestamp.fromMillis(lastSeenMillis(i));
-          seeded.push({ token, deviceId });
-          batch.set(drillsDb.doc(`devices/${deviceId}`), {
-            uid: `drill-${label}-user-${i % 50}`,
-            token,
-            platform: "android",
-            locale: null,
-            appVersion: null,
-            createdAt: seen,
-            lastSeenAt: seen,
-            ...(rejected
-              ? { rejected: { code: "messaging/registration-token-not-registered", at: seen } }
-              : {}),
-          });
-        }
-        await batch.commit();
-      }
+      const devices = Array.from({ length: count }, (_, i) => {
+        const seen = Timestamp.fromMillis(lastSeenMillis(i));
+        return {
+          uid: `drill-${label}-user-${i % 50}`,
+          token: uniqueToken(`drill-${label}`),
+          platform: "android" as const,
+          createdAt: seen,
+          lastSeenAt: seen,
+          ...(rejected
+            ? { rejected: { code: "messaging/registration-token-not-registered", at: seen } }
+            : {}),
+        };
+      });
+      const ids = await seedDevices(drillsDb, devices);
+      const seeded: Seeded[] = devices.map(({ token }, i) => ({ token, deviceId: ids[i] as string }));
       return seeded;
     };
     // Oldest first: the device re-registered mid-prune is the first of the first stale page.

@@ -8,6 +8,7 @@ import { sweepDeliveries } from "../../functions/src/index";
 import type { CredentialBreaker } from "../../functions/src/commentPush/breaker";
 import { BreakerStore } from "../../functions/src/commentPush/store/breakerStore";
 import { deviceIdOf } from "../../functions/src/devices/deviceId";
+import { seedDevices } from "../../functions/src/devices/seed";
 import { handleCommentCreated } from "../../functions/src/functions/onCommentCreated";
 import { adminDb, closeEmulatorConnections, uniqueToken } from "../support/emulators";
 
@@ -190,18 +191,15 @@ describe("the credential breaker across deliveries", () => {
     for (let i = 0; i < 9; i++) {
       // Each comment reaches 3 devices of a broken configuration: below the per-delivery guard's 10.
       const tokens = [0, 1, 2].map(() => uniqueToken(`mismatch-${run}`));
-      await Promise.all(
-        tokens.map((token) =>
-          db.doc(`devices/${deviceIdOf(token)}`).set({
-            uid: follower,
-            token,
-            platform: "android",
-            locale: null,
-            appVersion: null,
-            createdAt: Timestamp.now(),
-            lastSeenAt: Timestamp.now(),
-          }),
-        ),
+      await seedDevices(
+        db,
+        tokens.map((token) => ({
+          uid: follower,
+          token,
+          platform: "android",
+          createdAt: Timestamp.now(),
+          lastSeenAt: Timestamp.now(),
+        })),
       );
       tokens.forEach((token) => made.push(`devices/${deviceIdOf(token)}`));
       const eventId = `breaker-event-${run}-${i}`;

@@ -177,7 +177,7 @@ export function fakeCommentPushStores(options: FakeWorldOptions) {
       subscriber: (_postId, uid) => Promise.resolve(options.subscribers.find((s) => s.uid === uid)),
       async *subscriberPages(_postId, pageSize = 500) {
         for (let i = 0; i < options.subscribers.length; i += pageSize) {
-          yield options.subscribers.slice(i, i + pageSize);
+          yield await Promise.resolve(options.subscribers.slice(i, i + pageSize));
         }
       },
       unmutedSubscriberCount: () => {

@@ -88,7 +88,10 @@ export function findFirestoreQueries(tsconfigPath: string): FoundQuery[] {
         let link: ts.Expression = node as ts.Expression;
         for (let step = methodCall(link); step; step = methodCall(link)) {
           if (QUERY_METHODS.has(step.name)) {
-            const field = literalOf(checker, step.call.arguments[0]);
+            const argument = step.call.arguments[0];
+            // Ordering by document id (`FieldPath.documentId()`) is the key order: no index names it.
+            const byId = argument?.getText(file).replace(/\s/g, "") === "FieldPath.documentId()";
+            const field = byId ? "__name__" : literalOf(checker, argument);
             fields.unshift(field ?? `<unresolved ${step.call.arguments[0]?.getText(file) ?? "?"}>`);
           } else if (step.name === "collection" || step.name === "collectionGroup") {
             collection = literalOf(checker, step.call.arguments[0]) ?? collectionInside(checker, step.call);

@@ -73,7 +73,7 @@ describe("leases", () => {
 
 describe("resumed enqueueing", () => {
   it("a retry after a run died while enqueueing enqueues the rest of the recorded plan, repeats refused", async () => {
-    const w = world(95, 10); // 3 slices
+    const w = world(125, 10); // 3 slices: 500, 500, 250
     // The first run dies at its third enqueue (a throw here stands in for the kill the drills do for real).
     const first = queueOf((call) => (call === 3 ? new Error("killed") : undefined));
     await expect(
@@ -94,13 +94,13 @@ describe("resumed enqueueing", () => {
     w.clock.now += FAKE_LEASE_MS;
     expect(
       await fanOutComment(event, { ...fastDeps(w.stores), tasks: { threshold: 0, queue: retryQueue.queue } }),
-    ).toEqual({ kind: "enqueued", audience: 950, slices: 3, notEnqueued: 0 });
+    ).toEqual({ kind: "enqueued", audience: 1_250, slices: 3, notEnqueued: 0 });
     expect(retryQueue.created.size).toBe(3);
     expect(w.deliveries.get(event.id)).toMatchObject({ enqueueing: false, attempts: 2 });
   });
 
   it("retries an enqueue answered 429, then gives a slice up only after its attempts, counted once", async () => {
-    const w = world(95, 10);
+    const w = world(125, 10);
     const rateLimited = Object.assign(new Error("Quota exceeded"), { code: "functions/unknown-error" });
     const flaky = queueOf((call) => (call === 1 ? rateLimited : undefined));
     expect(
@@ -108,7 +108,7 @@ describe("resumed enqueueing", () => {
     ).toMatchObject({ kind: "enqueued", notEnqueued: 0 });
     expect(flaky.created.size).toBe(3);
 
-    const w2 = world(95, 10);
+    const w2 = world(125, 10);
     const internal = Object.assign(new Error("INTERNAL"), { code: "functions/internal-error" });
     const broken = queueOf((_call, id) => (id.endsWith("-1") ? internal : undefined));
     expect(
@@ -119,7 +119,7 @@ describe("resumed enqueueing", () => {
   });
 
   it("does not retry a permanent refusal", async () => {
-    const w = world(95, 10);
+    const w = world(125, 10);
     const denied = Object.assign(new Error("denied"), { code: "functions/permission-denied" });
     const refusing = queueOf((_call, id) => (id.endsWith("-0") ? denied : undefined));
     await fanOutComment(event, { ...fastDeps(w.stores), tasks: { threshold: 0, queue: refusing.queue } });
@@ -129,7 +129,7 @@ describe("resumed enqueueing", () => {
 
 describe("a slice given up as not enqueued whose task runs", () => {
   it("is refused by the task's gate: counted once, nothing sent", async () => {
-    const w = world(95, 10);
+    const w = world(125, 10);
     const { queue, created } = queueOf();
     await fanOutComment(event, { ...fastDeps(w.stores), tasks: { threshold: 0, queue } });
     const task = [...created.values()][1] as SliceTask;

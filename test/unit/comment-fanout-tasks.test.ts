@@ -1,5 +1,5 @@
 // The task path's decisions with in-memory stores: when a comment goes through tasks (the threshold is on
-// devices, and small audiences are not even counted), what the tasks carry and under which ids, and how a
+// devices; an audience whose bound cannot exceed it is streamed without measuring), what the tasks carry and under which ids, and how a
 // slice ends when its devices cannot be read on its last attempt. The same flows against the emulators are
 // in test/integration/comment-push-tasks.test.ts.
 import { fanOutComment } from "../../functions/src/commentPush/direct";
@@ -41,15 +41,15 @@ const sender = () => scriptedSender();
 const deps = fastDeps;
 
 describe("fanOutComment with the task path", () => {
-  it("does not count an audience that cannot exceed the threshold (recipients × 10 devices)", async () => {
+  it("streams an audience that cannot exceed the threshold (recipients × 10 devices) straight to FCM", async () => {
     const { stores, calls } = world({ followers: 19, devicesEach: 1 });
     const { queue, tasks } = recordingQueue();
     const send = sender();
-    // 20 recipients × 10 = 200 ≤ 200: sent directly, nothing counted.
+    // 20 recipients × 10 = 200 ≤ 200: sent directly; the subscribers counted once (one aggregation).
     expect(
       await fanOutComment(event, { ...deps(stores, send), tasks: { threshold: 200, queue } }),
-    ).toMatchObject({ kind: "delivered", counts: { tokens: 19, sent: 19 } });
-    expect(calls.counted).toBe(0);
+    ).toMatchObject({ kind: "delivered", counts: { recipients: 20, tokens: 19, sent: 19 } });
+    expect(calls).toMatchObject({ counted: 1, devicesRead: 1 });
     expect(tasks).toEqual([]);
   });
 
@@ -60,7 +60,7 @@ describe("fanOutComment with the task path", () => {
       kind: "delivered",
       counts: { tokens: 200, sent: 200 },
     });
-    expect(calls).toMatchObject({ counted: 0, devicesRead: 1 });
+    expect(calls).toMatchObject({ counted: 1, devicesRead: 1 });
     expect(tasks).toEqual([]);
   });
 
@@ -83,7 +83,8 @@ describe("fanOutComment with the task path", () => {
           eventId: "event-1",
           slice: {
             index: 0,
-            uids: ["author", ...Array.from({ length: 100 }, (_, f) => `follower-${f}`)],
+            // The author has no devices: nobody to send to, in no slice.
+            uids: Array.from({ length: 100 }, (_, f) => `follower-${f}`),
             devices: 200,
           },
           content: {
@@ -99,8 +100,8 @@ describe("fanOutComment with the task path", () => {
     ]);
   });
 
-  it("stops reading devices once they exceed the threshold, and only counts the rest", async () => {
-    // 180 recipients a read (6 groups of 30, 3 devices each): past 1,000 after the second read.
+  it("reads each recipient's devices once, a page at a time, and slices every recipient whole", async () => {
+    // 500 recipients a page, 3 devices each: past 1,000 in the first page; the second is read to be sliced.
     const { stores, calls } = world({ followers: 999, devicesEach: 3 });
     const { queue, tasks } = recordingQueue();
     expect(await fanOutComment(event, { ...deps(stores), tasks: { threshold: 1_000, queue } })).toMatchObject(
@@ -111,19 +112,20 @@ describe("fanOutComment with the task path", () => {
     );
     expect(calls).toMatchObject({ devicesRead: 2, counted: 1 });
     expect(tasks.reduce((sum, { task }) => sum + task.slice.devices, 0)).toBe(2_997);
-    // Every recipient is in exactly one slice (the author, without devices, in the first group's).
+    // Every recipient with devices is in exactly one slice, never split (the author has none).
     const uids = tasks.flatMap(({ task }) => task.slice.uids);
-    expect(new Set(uids).size).toBe(1_000);
-    expect(uids).toHaveLength(1_000);
+    expect(new Set(uids).size).toBe(999);
+    expect(uids).toHaveLength(999);
+    expect(tasks.every(({ task }) => task.slice.devices <= 500 && task.slice.devices % 3 === 0)).toBe(true);
   });
 
-  it("with 10 devices a follower, packs groups of 30 followers (300 devices) while they fit in 500", async () => {
+  it("with 10 devices a follower, packs whole followers while they fit in 500", async () => {
     const { stores } = world({ followers: 95, devicesEach: 10 });
     const { queue, tasks } = recordingQueue();
     await fanOutComment(event, { ...deps(stores), tasks: { threshold: 0, queue } });
-    // Groups: the author (no devices) and 29 followers, 30, 30, then the last 6 followers.
-    expect(tasks.map(({ task }) => task.slice.devices)).toEqual([290, 300, 360]);
-    expect(new Set(tasks.map(({ id }) => id)).size).toBe(3);
+    // 50 followers (500 devices), then the last 45.
+    expect(tasks.map(({ task }) => task.slice.devices)).toEqual([500, 450]);
+    expect(new Set(tasks.map(({ id }) => id)).size).toBe(2);
   });
 });
 

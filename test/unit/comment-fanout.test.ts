@@ -96,6 +96,7 @@ describe("fanOutComment", () => {
     expect(marked).toEqual([
       {
         deviceId: "device-2",
+        uid: "follower",
         code: "messaging/registration-token-not-registered",
         updateTime: Timestamp.fromMillis(1),
       },

@@ -17,7 +17,13 @@ import type { WindowStore } from "./coalesce/windowStore";
 export type CommentPushStores = {
   posts: Pick<
     PostStore,
-    "parseComment" | "post" | "subscribe" | "subscriber" | "subscriberPages" | "subscribersOf" | "unmutedSubscriberCount"
+    | "parseComment"
+    | "post"
+    | "subscribe"
+    | "subscriber"
+    | "subscriberPages"
+    | "subscribersOf"
+    | "unmutedSubscriberCount"
   >;
   users: Pick<UserStore, "displayNameOf" | "commentOptOutsAmong">;
   devices: Pick<DeviceStore, "activeDevicesOf" | "markRejected" | "maxDevicesPerUser">;

@@ -137,6 +137,7 @@ async function* continued(
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
+/** Pages read already, as the stream the send reads. */
 async function* pagesOf(pages: readonly AudiencePage[]): AsyncGenerator<AudiencePage> {
-  yield* pages;
+  for (const page of pages) yield await Promise.resolve(page);
 }

@@ -131,7 +131,11 @@ export async function sendCommentPush(
 }
 
 /** Marks the tokens FCM refused for good, each only if its owner's devices are unchanged since they were read. */
-async function markRejected(eventId: string, report: DeliveryReport, devices: SendDeps["devices"]): Promise<void> {
+async function markRejected(
+  eventId: string,
+  report: DeliveryReport,
+  devices: SendDeps["devices"],
+): Promise<void> {
   if (report.rejected.length === 0) return;
   const result = await devices.markRejected(
     report.rejected.map(({ deviceId, code, ref }) => {

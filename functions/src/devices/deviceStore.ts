@@ -6,7 +6,13 @@ import {
   type WriteBatch,
 } from "firebase-admin/firestore";
 import { deviceIdOf } from "./deviceId";
-import { DEVICES, MAX_DEVICES_PER_USER, deviceConverter, type ActiveDevice, type DeviceDoc } from "./deviceDoc";
+import {
+  DEVICES,
+  MAX_DEVICES_PER_USER,
+  deviceConverter,
+  type ActiveDevice,
+  type DeviceDoc,
+} from "./deviceDoc";
 import { devicesToEvict } from "./eviction";
 import { isRegistrationFresh } from "./lastSeen";
 import {

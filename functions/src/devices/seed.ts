@@ -3,7 +3,7 @@
  * the owner's `userDevices` list (userDevices.ts), for the scripts, benchmarks and tests that seed devices
  * in bulk without calling the callable once per token. Not used by any function.
  */
-import type { Firestore, Timestamp } from "firebase-admin/firestore";
+import type { Firestore } from "firebase-admin/firestore";
 import { deviceIdOf } from "./deviceId";
 import { DEVICES, type DeviceDoc } from "./deviceDoc";
 import { LISTED, USER_DEVICES, type ListedDevice } from "./userDevices";
@@ -22,7 +22,11 @@ export async function seedDevices(db: Firestore, devices: readonly SeedDevice[])
   for (const device of devices) {
     const deviceId = deviceIdOf(device.token);
     ids.push(deviceId);
-    const doc: DeviceDoc = { ...device, locale: device.locale ?? null, appVersion: device.appVersion ?? null };
+    const doc: DeviceDoc = {
+      ...device,
+      locale: device.locale ?? null,
+      appVersion: device.appVersion ?? null,
+    };
     void writer.set(db.collection(DEVICES).doc(deviceId), doc);
     const entries = lists.get(device.uid) ?? {};
     entries[deviceId] = listEntryOf(doc);
@@ -41,7 +45,7 @@ export function listEntryOf(device: DeviceDoc): ListedDevice {
     token: device.token,
     platform: device.platform,
     locale: device.locale,
-    lastSeenAt: device.lastSeenAt as Timestamp,
+    lastSeenAt: device.lastSeenAt,
     ...(device.rejected ? { rejected: device.rejected } : {}),
   };
 }

@@ -81,7 +81,10 @@ export type DeliveryReport = {
 };
 
 export async function deliverMessages<M>(options: DeliveryOptions<M>): Promise<DeliveryReport> {
-  const { sourceError: _none, ...report } = await deliverStream([options.messages], options);
+  // The messages are all here: there is nothing to fail reading.
+  const { sourceError, ...report } = await deliverStream([options.messages], options);
+  if (sourceError !== undefined)
+    throw sourceError instanceof Error ? sourceError : new Error(String(sourceError));
   return report;
 }
 
