@@ -83,8 +83,7 @@ export type DeliveryReport = {
 export async function deliverMessages<M>(options: DeliveryOptions<M>): Promise<DeliveryReport> {
   // The messages are all here: there is nothing to fail reading.
   const { sourceError, ...report } = await deliverStream([options.messages], options);
-  if (sourceError !== undefined)
-    throw sourceError instanceof Error ? sourceError : new Error(String(sourceError));
+  if (sourceError !== undefined) throw new Error("an array of messages cannot fail to be read");
   return report;
 }
 
