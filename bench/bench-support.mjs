@@ -5,7 +5,8 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 
-export const PROJECT = "demo-push";
+/** The emulators' project (`demo-push-bench` under `npm run bench`; see emulators/harness.mjs). */
+export const PROJECT = process.env.GCLOUD_PROJECT || "demo-push";
 export const DAY_MS = 86_400_000;
 /** FCM tokens are ~160 characters; the bench's are as long, so payloads and documents are realistic. */
 export const TOKEN_LENGTH = 163;
@@ -59,12 +60,12 @@ export function adminFirestore(name) {
 }
 
 /** Commits `count` writes, made by `write(batch, i)`, in WriteBatches of 500, `parallel` at a time. */
-export async function writeInBatches(db, count, write, parallel = 4) {
+export async function writeInBatches(db, count, write, parallel = 4, perBatch = 500) {
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const start = next;
-      next = Math.min(count, next + 500);
+      next = Math.min(count, next + perBatch);
       const batch = db.batch();
       for (let i = start; i < next; i += 1) write(batch, i);
       await batch.commit();

@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
-const PROJECT = "demo-push";
+const PROJECT = process.env.GCLOUD_PROJECT || "demo-push";
 const DAY_MS = 86_400_000;
 
 function option(name, fallback) {

@@ -14,14 +14,10 @@ import { adminFirestore, progress, round, setFcmLatency } from "./bench-support.
 import { measureColdStart } from "./coldstart.mjs";
 import { measureFlood } from "./flood.mjs";
 import { measurePrune } from "./pruning.mjs";
+import { measureFanOutMemory } from "./fanout.mjs";
 import { measureBaseline, measureCeiling } from "./sending.mjs";
-import {
-  cleanUpPostWorld,
-  measureAudienceReads,
-  measureEndToEnd,
-  measureFanOut,
-  seedPostWorld,
-} from "./trigger.mjs";
+import { measureTasks } from "./tasks.bench.mjs";
+import { cleanUpPostWorld, measureEndToEnd, measureFanOut, seedPostWorld } from "./trigger.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = path.join(ROOT, "bench-results.json");
@@ -32,8 +28,10 @@ const SIZES = quick
       coldStartSamples: 3,
       ceilingMessages: 2_000,
       baselineSample: { 0: 200, 20: 50 },
-      fanOut: { subscribers: 200, devicesEach: 5, runs: 1, audienceQueries: 3 },
+      fanOut: { subscribers: 100, devicesEach: 10, runs: 1 },
       fanOutSmall: { subscribers: 40, devicesEach: 5, runs: 1 },
+      tasks: { devices: 16_000 },
+      memory: [1_000, 10_000],
       fanOutTimeoutMs: 120_000,
       endToEnd: { comments: 5, warmUp: 2 },
       prune: { total: 4_000, stale: 2_000, loopSample: 2_000, memorySizes: [1_000, 10_000], rate: 10_000 },
@@ -42,16 +40,22 @@ const SIZES = quick
       coldStartSamples: 12,
       ceilingMessages: 10_000,
       baselineSample: { 0: 2_000, 20: 500 },
-      fanOut: { subscribers: 2_000, devicesEach: 5, runs: 1, audienceQueries: 10 },
+      // 10,000 devices, at most 10,010 (the author's and 10 a follower): under the bench's PUSH_TASKS_THRESHOLD
+      // (15,000, functions/.env.demo-push-bench), so the trigger sends them itself.
+      fanOut: { subscribers: 1_000, devicesEach: 10, runs: 1 },
       // At PUSH_TASKS_THRESHOLD's default (2,000 devices), the largest audience the trigger sends itself.
       fanOutSmall: { subscribers: 400, devicesEach: 5, runs: 3 },
+      // 20,000 devices, over the threshold: through sendCommentPushSlice tasks.
+      tasks: { devices: 20_000 },
+      // The trigger's peak heap as its audience grows tenfold (a device each).
+      memory: [10_000, 100_000],
       // A run that takes longer than this is reported as not finished.
       fanOutTimeoutMs: 420_000,
       endToEnd: { comments: 50, warmUp: 3 },
       prune: {
-        total: 100_000,
-        stale: 50_000,
-        loopSample: 50_000,
+        total: 40_000,
+        stale: 20_000,
+        loopSample: 5_000,
         memorySizes: [20_000, 200_000],
         rate: 10_000,
       },
@@ -60,6 +64,9 @@ const SIZES = quick
 const TARGETS = {
   fanout_vs_baseline: { at_least: 20 },
   fanout_vs_ceiling: { at_least: 0.5 },
+  tasks_vs_ceiling: { at_least: 0.25 },
+  fanout_memory_ratio: { at_most: 1.3 },
+  reads_per_recipient: { at_most: 1.5 },
   prune_memory_ratio: { at_most: 1.3 },
   coldstart_ratio: { at_most: 1.5 },
 };
@@ -168,14 +175,26 @@ function table(results) {
       "first → last push, 10k (not a target)",
     ],
     [
-      "emulator: devices `uid in [30]` query",
-      na(fanout.audience_reads?.in_query_30_uids_median_ms, " ms"),
-      `median of ${na(fanout.audience_reads?.in_queries)}, ${na(fanout.audience_reads?.devices_in_collection)} devices ` +
-        `in the collection; the same ${na(fanout.audience_reads?.devices_read)} devices by getAll: ` +
-        `${na(fanout.audience_reads?.get_all_same_devices_ms, " ms")}`,
+      `tasks: ${SIZES.tasks.devices} devices, FCM 0 ms`,
+      na(results.tasks?.messages_per_s, " msg/s"),
+      results.tasks?.error
+        ? `not measured: ${results.tasks.error}`
+        : `${na(results.tasks?.slices)} slices; write → last push ${na(results.tasks?.seconds_to_last_push, " s")}, first push after ${na(results.tasks?.seconds_to_first_push, " s")}`,
+    ],
+    ["tasks_vs_ceiling (0 ms)", na(results.tasks_vs_ceiling), "write → last push, through tasks"],
+    ...Object.entries(results.fanout_memory?.memory ?? {}).map(([size, m]) => [
+      `fan-out peak heap, ${size} recipients`,
+      `${m.peak_heap_mib} MiB`,
+      `in a process of its own, ${m.seconds} s, baseline ${m.heap_baseline_mib} MiB`,
+    ]),
+    ["fanout_memory_ratio", na(results.fanout_memory_ratio), "peak heap, 10× the recipients"],
+    [
+      "reads_per_recipient",
+      na(results.reads_per_recipient),
+      `${na(results.fanout_memory?.reads?.reads)} documents read for ${na(results.fanout_memory?.reads?.recipients)} recipients, one comment`,
     ],
     [
-      "prune, 50k stale of 100k",
+      `prune, ${SIZES.prune.stale} stale of ${SIZES.prune.total}`,
       na(prune?.prune_deletes_per_s, " deletes/s"),
       `${na(prune?.prune_seconds, " s")}, PRUNE_MAX_WRITES_PER_SECOND=${na(prune?.max_writes_per_second_param)}`,
     ],
@@ -313,12 +332,13 @@ async function main() {
     results.fanout = await withWorld(
       "fanout",
       { subscribers: SIZES.fanOut.subscribers, devicesEach: SIZES.fanOut.devicesEach },
-      async (world) => ({
-        audience_reads: await attempt("audience_reads", () =>
-          measureAudienceReads(db, world, { queries: SIZES.fanOut.audienceQueries }),
-        ),
-        ...(await fanOutPair(world, SIZES.fanOut.runs)),
-      }),
+      (world) => fanOutPair(world, SIZES.fanOut.runs),
+    );
+    results.tasks = await attempt("tasks", () =>
+      measureTasks(db, { devices: SIZES.tasks.devices, latencyMs: 0 }),
+    );
+    results.fanout_memory = await attempt("fanout_memory", () =>
+      measureFanOutMemory(db, { sizes: SIZES.memory }),
     );
 
     // A hot thread: 1,000 comments on a post with 2,000 subscribers, folded by coalescing (docs/coalescing.md).
@@ -346,6 +366,9 @@ async function main() {
     ceiling.at_0ms?.messages_per_s,
     2,
   );
+  results.tasks_vs_ceiling = ratio(results.tasks?.messages_per_s, ceiling.at_0ms?.messages_per_s, 2);
+  results.fanout_memory_ratio = results.fanout_memory?.fanout_memory_ratio ?? null;
+  results.reads_per_recipient = results.fanout_memory?.reads?.reads_per_recipient ?? null;
   results.prune_memory_ratio = results.prune?.prune_memory_ratio ?? null;
   results.coldstart_ratio = results.coldstart?.coldstart_ratio ?? null;
   results.targets = Object.fromEntries(

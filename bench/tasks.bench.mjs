@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  PROJECT,
   adminFirestore,
   clearFcmLog,
   fcmLog,
@@ -32,7 +33,7 @@ const SLICE_MAX_DEVICES = 500;
 
 /** A param as the Functions emulator runs with it: from functions/.env.local (or .env files), else its default. */
 function emulatorParam(name, fallback) {
-  for (const file of [".env.local", ".env.demo-push", ".env"]) {
+  for (const file of [".env.local", `.env.${PROJECT}`, ".env"]) {
     try {
       const match = new RegExp(`^\\s*${name}\\s*=\\s*(\\d+)\\s*$`, "m").exec(
         readFileSync(path.join(ROOT, "functions", file), "utf8"),

@@ -29,7 +29,9 @@ export async function seedPostWorld(db, { label, subscribers, devicesEach }) {
   const { seedDevices } = require("../functions/lib/devices/seed.js");
   const run = randomUUID().slice(0, 8);
   const world = {
+    label: `bench-${label}-${run}`,
     postId: `bench-${label}-${run}`,
+    postIds: [`bench-${label}-${run}`],
     author: `bench-${label}-author-${run}`,
     commenter: `bench-${label}-commenter-${run}`,
     deviceIds: [],
@@ -79,7 +81,24 @@ export async function cleanUpPostWorld(db, world) {
     // A delivery through tasks keeps its slices in a subcollection.
     for (const doc of found.docs) await db.recursiveDelete(doc.ref);
   }
-  await db.recursiveDelete(db.doc(`posts/${world.postId}`));
+  for (const postId of world.postIds) await db.recursiveDelete(db.doc(`posts/${postId}`));
+}
+
+/**
+ * A new post of the world's author, followed by all its subscribers, made the world's current post: every
+ * measured comment goes to a post of its own, so none is folded into a coalescing window (docs/coalescing.md).
+ */
+export async function freshPost(db, world) {
+  const { FieldValue, Timestamp } = require("firebase-admin/firestore");
+  world.postId = `${world.label}-${world.postIds.length}`;
+  world.postIds.push(world.postId);
+  const now = Timestamp.now();
+  await db
+    .doc(`posts/${world.postId}`)
+    .set({ authorId: world.author, title: "Benchmark", createdAt: FieldValue.serverTimestamp() });
+  await writeInBatches(db, world.uids.length, (batch, s) =>
+    batch.set(db.doc(`posts/${world.postId}/subscribers/${world.uids[s]}`), { muted: false, since: now }),
+  );
 }
 
 /** Writes one comment and returns its ref and the bench clock at the write. */
@@ -112,6 +131,7 @@ async function arrivalsOf(commentId) {
 
 /** One comment to every device of `world`: write → last push, write → delivery `done`. */
 async function fanOutOnce(db, world, timeoutMs) {
+  await freshPost(db, world);
   await clearFcmLog();
   const { commentId, writtenAt } = await writeComment(db, world, "Fan-out benchmark comment. ".repeat(8));
   const delivery = await finishedDelivery(db, commentId, timeoutMs, 50);
@@ -168,6 +188,7 @@ export async function measureEndToEnd(db, world, { comments, warmUp }) {
   const firsts = [];
   const lasts = [];
   for (let n = 0; n < warmUp + comments; n += 1) {
+    await freshPost(db, world);
     await clearFcmLog();
     const { commentId, writtenAt } = await writeComment(db, world, `Comment ${n}`);
     const arrivals = await waitFor(
@@ -194,43 +215,5 @@ export async function measureEndToEnd(db, world, { comments, warmUp }) {
     first_push_p95_ms: percentile(firsts, 95),
     last_push_median_ms: median(lasts),
     last_push_p95_ms: percentile(lasts, 95),
-  };
-}
-
-/**
- * What a read of the audience's devices costs in this Firestore emulator: `uid in [30 uids]` queries on
- * `devices` (how DeviceStore.activeDevicesOf reads them), one at a time, against reading the same devices
- * by document id with getAll. The emulator answers a query by scanning the collection, so the first grows
- * with the size of `devices`; production Firestore serves both from indexes.
- */
-export async function measureAudienceReads(db, world, { queries }) {
-  const uids = [
-    ...new Set(
-      (await db.collection(`posts/${world.postId}/subscribers`).select().get()).docs.map((d) => d.id),
-    ),
-  ];
-  const groups = Array.from({ length: queries }, (_, q) => uids.slice(q * 30, q * 30 + 30));
-  const inMs = [];
-  const found = [];
-  for (const group of groups) {
-    const started = performance.now();
-    const snapshot = await db.collection("devices").where("uid", "in", group).get();
-    inMs.push(performance.now() - started);
-    found.push(...snapshot.docs.map((doc) => doc.id));
-  }
-  const started = performance.now();
-  const read = await db.getAll(...found.map((id) => db.doc(`devices/${id}`)));
-  const getAllMs = performance.now() - started;
-  const devicesInCollection = (await db.collection("devices").count().get()).data().count;
-  progress(
-    `audience reads: ${queries} \`uid in [30]\` queries, median ${Math.round(median(inMs))} ms each, ` +
-      `${found.length} devices; the same devices by getAll: ${Math.round(getAllMs)} ms (${devicesInCollection} devices in the collection)`,
-  );
-  return {
-    devices_in_collection: devicesInCollection,
-    in_query_30_uids_median_ms: Math.round(median(inMs)),
-    in_queries: queries,
-    devices_read: read.length,
-    get_all_same_devices_ms: Math.round(getAllMs),
   };
 }

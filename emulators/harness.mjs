@@ -8,7 +8,15 @@ import { fileURLToPath } from "node:url";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Git-ignored: the launcher jar, the java-version shim, the run lock and the logs live here. */
 export const SCRATCH = path.join(ROOT, ".emulators");
-export const PROJECT_ID = "demo-push";
+/**
+ * The project the emulators run as: `demo-push` (CONTRACT.md), or `PUSH_EMULATOR_PROJECT` for a run that needs
+ * params of its own (`npm run bench` runs as `demo-push-bench`, whose `functions/.env.demo-push-bench` the
+ * Functions emulator loads over `functions/.env`). Only `demo-` projects: they need no credentials.
+ */
+export const PROJECT_ID = process.env.PUSH_EMULATOR_PROJECT || "demo-push";
+if (!/^demo-[a-z0-9-]{1,24}$/.test(PROJECT_ID)) {
+  throw new Error(`PUSH_EMULATOR_PROJECT must be a demo- project id, got ${PROJECT_ID}`);
+}
 
 /** A reason to stop that the user can act on: printed as one message, without a stack trace. */
 export class HarnessError extends Error {}

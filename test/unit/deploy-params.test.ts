@@ -147,3 +147,12 @@ describe("functions/.env (the params' production values)", () => {
     expect(firebaseJson.functions[0]?.ignore).toContain("*.local");
   });
 });
+
+describe("the emulator runs production's fan-out settings", () => {
+  it("functions/.env.local does not move the task threshold (a 3,000-device post goes through tasks)", () => {
+    const local = readFileSync(path.join(root, "functions/.env.local"), "utf8");
+    expect(local).not.toMatch(/^\s*PUSH_TASKS_THRESHOLD\s*=/m);
+    const production = readFileSync(path.join(root, "functions/.env"), "utf8");
+    expect(/^\s*PUSH_TASKS_THRESHOLD\s*=\s*(\d+)\s*$/m.exec(production)?.[1]).toBe("2000");
+  });
+});

@@ -1,0 +1,75 @@
+// One comment's fan-out in a process of its own: onCommentCreated's handler from functions/lib, with the real
+// stores against the Firestore emulator and the real FCM client against the FCM emulator, sent by the
+// trigger itself (no tasks, no coalescing), so the figures are the fan-out's alone: its peak V8 heap
+// (sampled every 10 ms) and, with --count-reads, every document Firestore returned to it (billed reads:
+// found and missing documents of a get, documents of a query, one per aggregation).
+//
+// Run by bench/fanout.mjs: node bench/fanout.child.mjs <postId> <commentId> <commenter> [--count-reads]
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+// The production params (functions/.env), then the bench's: every device sent by the trigger, at once.
+for (const line of readFileSync(path.join(ROOT, "functions/.env"), "utf8").split("\n")) {
+  const match = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+  if (match && process.env[match[1]] === undefined) process.env[match[1]] = match[2];
+}
+Object.assign(process.env, {
+  PUSH_TASKS_THRESHOLD: "100000000",
+  PUSH_COALESCE_SECONDS: "0",
+  FCM_EMULATOR_HOST: process.env.FCM_EMULATOR_HOST,
+});
+
+const [postId, commentId, commenter] = process.argv.slice(2);
+const countReads = process.argv.includes("--count-reads");
+
+let reads = 0;
+if (countReads) {
+  // The Firestore client logs every response it receives; a response carrying a document is one billed read.
+  const { setLogFunction } = require(
+    require.resolve("@google-cloud/firestore", { paths: [path.join(ROOT, "functions")] }),
+  );
+  setLogFunction((message) => {
+    if (!message.includes("Received response:")) return;
+    if (/"(found|missing)":/.test(message) || /"document":\{/.test(message)) reads++;
+    else if (/"result":\{"aggregateFields"/.test(message)) reads++;
+  });
+}
+
+const { handleCommentCreated } = require("../functions/lib/functions/onCommentCreated.js");
+const { Timestamp } = require("firebase-admin/firestore");
+
+let heapPeak = 0;
+const sample = () => {
+  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+};
+const comment = {
+  authorId: commenter,
+  text: "Memory benchmark comment. ".repeat(8),
+  createdAt: Timestamp.now(),
+};
+const readsBefore = reads;
+sample();
+const baseline = process.memoryUsage().heapUsed;
+const timer = setInterval(sample, 10);
+const started = performance.now();
+const outcome = await handleCommentCreated({
+  id: `bench-fanout-${commentId}`,
+  params: { postId, commentId },
+  data: { data: () => comment },
+});
+const seconds = (performance.now() - started) / 1000;
+clearInterval(timer);
+sample();
+process.send({
+  outcome,
+  seconds,
+  reads: reads - readsBefore,
+  heapBaselineMiB: baseline / 2 ** 20,
+  heapPeakMiB: heapPeak / 2 ** 20,
+});
+process.exit(0);

@@ -1,0 +1,143 @@
+// The trigger's fan-out alone, in a child process (bench/fanout.child.mjs): its peak heap as the audience
+// grows tenfold (10,000 then 100,000 recipients, a device each), and the Firestore documents it reads per
+// recipient for one comment. The comment is handed to the handler as its event (not written), so the
+// Functions emulator's own trigger stays out of it.
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { benchToken, clearFcmLog, progress, round, writeInBatches } from "./bench-support.mjs";
+
+const require = createRequire(import.meta.url);
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "fanout.child.mjs");
+
+/** A post followed by `recipients` users of one device each (device docs and their lists, as registered). */
+async function seedAudience(db, recipients) {
+  const { Timestamp } = require("firebase-admin/firestore");
+  const { deviceIdOf } = require("../functions/lib/devices/deviceId.js");
+  const { listEntryOf } = require("../functions/lib/devices/seed.js");
+  const run = randomUUID().slice(0, 8);
+  const postId = `bench-mem-${run}`;
+  const now = Timestamp.now();
+  const started = performance.now();
+  await db
+    .doc(`posts/${postId}`)
+    .set({ authorId: `bench-mem-author-${run}`, title: "Memory", createdAt: now });
+  await db.doc(`users/bench-mem-commenter-${run}`).set({ displayName: "Bench" });
+  await writeInBatches(
+    db,
+    recipients,
+    (batch, i) => {
+      const uid = `bench-mem-${run}-${String(i).padStart(6, "0")}`;
+      const device = {
+        uid,
+        token: benchToken(`bench-mem-${run}-${i}`),
+        platform: "android",
+        locale: i % 2 === 0 ? "ko-KR" : "en-US",
+        appVersion: "1.0.0",
+        createdAt: now,
+        lastSeenAt: now,
+      };
+      const deviceId = deviceIdOf(device.token);
+      batch.set(db.doc(`posts/${postId}/subscribers/${uid}`), { muted: false, since: now });
+      batch.set(db.doc(`devices/${deviceId}`), device);
+      batch.set(db.doc(`userDevices/${uid}`), { devices: { [deviceId]: listEntryOf(device) } });
+    },
+    4,
+    166,
+  );
+  progress(`seeded ${recipients} recipients in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { postId, run, recipients };
+}
+
+async function cleanUp(db, world) {
+  const { FieldPath } = require("firebase-admin/firestore");
+  const prefix = `bench-mem-${world.run}-`;
+  const writer = db.bulkWriter({ throttling: false });
+  const [lists, devices] = await Promise.all([
+    db
+      .collection("userDevices")
+      .where(FieldPath.documentId(), ">=", db.doc(`userDevices/${prefix}`))
+      .where(FieldPath.documentId(), "<", db.doc(`userDevices/${prefix}~`))
+      .select()
+      .get(),
+    db.collection("devices").where("uid", ">=", prefix).where("uid", "<", `${prefix}~`).select().get(),
+  ]);
+  for (const doc of [...lists.docs, ...devices.docs]) void writer.delete(doc.ref);
+  await writer.close();
+  await db.recursiveDelete(db.doc(`posts/${world.postId}`));
+  await db.doc(`users/bench-mem-commenter-${world.run}`).delete();
+}
+
+function fanOutInChild(world, countReads) {
+  const commentId = `bench-mem-comment-${randomUUID().slice(0, 8)}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        CHILD,
+        world.postId,
+        commentId,
+        `bench-mem-commenter-${world.run}`,
+        ...(countReads ? ["--count-reads"] : []),
+      ],
+      { stdio: ["ignore", "inherit", "inherit", "ipc"] },
+    );
+    let result;
+    child.on("message", (message) => {
+      result = message;
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code === 0 && result) resolve(result);
+      else reject(new Error(`fan-out child exited with ${code}`));
+    });
+  });
+}
+
+/** Peak heap at 10,000 and 100,000 recipients, and reads per recipient at 10,000. */
+export async function measureFanOutMemory(db, { sizes }) {
+  const memory = {};
+  let reads;
+  for (const size of sizes) {
+    const world = await seedAudience(db, size);
+    try {
+      await clearFcmLog();
+      const run = await fanOutInChild(world, false);
+      const counts = run.outcome.counts ?? {};
+      if (run.outcome.status !== "done" || counts.sent !== size) {
+        throw new Error(`fan-out to ${size}: ${JSON.stringify(run.outcome)}`);
+      }
+      memory[size] = {
+        recipients: counts.recipients,
+        messages: counts.sent,
+        seconds: round(run.seconds, 1),
+        heap_baseline_mib: round(run.heapBaselineMiB, 1),
+        peak_heap_mib: round(run.heapPeakMiB, 1),
+      };
+      progress(
+        `fan-out memory, ${size} recipients: peak heap ${memory[size].peak_heap_mib} MiB, ${memory[size].seconds} s`,
+      );
+      if (size === sizes[0]) {
+        await clearFcmLog();
+        const counted = await fanOutInChild(world, true);
+        reads = {
+          recipients: counted.outcome.counts.recipients,
+          reads: counted.reads,
+          reads_per_recipient: round(counted.reads / counted.outcome.counts.recipients, 3),
+        };
+        progress(`reads: ${counted.reads} documents for ${counted.outcome.counts.recipients} recipients`);
+      }
+    } finally {
+      await clearFcmLog();
+      await cleanUp(db, world);
+    }
+  }
+  const [small, large] = sizes;
+  return {
+    memory,
+    reads,
+    fanout_memory_ratio: round(memory[large].peak_heap_mib / memory[small].peak_heap_mib, 2),
+  };
+}
