@@ -161,13 +161,13 @@ describe("a comment above the tasks threshold, handled in this process", () => {
     expect(await handleCommentPushSlice(first, sliceDeps())).toMatchObject({
       kind: "sent",
       status: "done",
-      counts: { tokens: 447, sent: 447 },
+      counts: { tokens: 498, sent: 447 },
       deliveryFinished: false,
     });
     expect((await db.doc(`pushDeliveries/${world.event.id}`).get()).data()).toMatchObject({
       status: "sending",
       slicesDone: 1,
-      sent: 447,
+      sent: 498,
     });
     const rest = await Promise.all([
       handleCommentPushSlice(second, sliceDeps()),

@@ -216,7 +216,7 @@ describe("the credential breaker across deliveries", () => {
       const docs = await Promise.all(tokens.map((t) => db.doc(`devices/${deviceIdOf(t)}`).get()));
       marked.push(docs.every((doc) => doc.get("rejected") !== undefined));
       // The tokens are no longer the follower's: the next comment reaches only the new ones.
-      await Promise.all(docs.map((doc) => doc.ref.delete()));
+      await Promise.all([...docs.map((doc) => doc.ref.delete()), db.doc(`userDevices/${follower}`).delete()]);
       if (i === 8) {
         expect(await read(`pushDeliveries/${eventId}`)).toMatchObject({
           status: "failed",
