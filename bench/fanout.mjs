@@ -48,30 +48,32 @@ async function seedAudience(db, recipients) {
     166,
   );
   progress(`seeded ${recipients} recipients in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return { postId, run, recipients };
+  return { postId, run, recipients, deliveries: [] };
 }
 
+/** Deletes the world by key (a query over 100,000 documents is slow in the Firestore emulator: it scans). */
 async function cleanUp(db, world) {
-  const { FieldPath } = require("firebase-admin/firestore");
-  const prefix = `bench-mem-${world.run}-`;
+  const { deviceIdOf } = require("../functions/lib/devices/deviceId.js");
   const writer = db.bulkWriter({ throttling: false });
-  const [lists, devices] = await Promise.all([
-    db
-      .collection("userDevices")
-      .where(FieldPath.documentId(), ">=", db.doc(`userDevices/${prefix}`))
-      .where(FieldPath.documentId(), "<", db.doc(`userDevices/${prefix}~`))
-      .select()
-      .get(),
-    db.collection("devices").where("uid", ">=", prefix).where("uid", "<", `${prefix}~`).select().get(),
-  ]);
-  for (const doc of [...lists.docs, ...devices.docs]) void writer.delete(doc.ref);
+  for (let i = 0; i < world.recipients; i++) {
+    const uid = uidOf(world.run, i);
+    void writer.delete(db.doc(`posts/${world.postId}/subscribers/${uid}`));
+    void writer.delete(db.doc(`userDevices/${uid}`));
+    void writer.delete(db.doc(`devices/${deviceIdOf(tokenOf(world.run, i))}`));
+  }
+  void writer.delete(db.doc(`posts/${world.postId}`));
+  for (const path of world.deliveries) void writer.delete(db.doc(path));
+  void writer.delete(db.doc(`users/bench-mem-commenter-${world.run}`));
   await writer.close();
-  await db.recursiveDelete(db.doc(`posts/${world.postId}`));
-  await db.doc(`users/bench-mem-commenter-${world.run}`).delete();
 }
+
+const uidOf = (run, i) => `bench-mem-${run}-${String(i).padStart(6, "0")}`;
+const tokenOf = (run, i) => benchToken(`bench-mem-${run}-${i}`);
 
 function fanOutInChild(world, countReads) {
   const commentId = `bench-mem-comment-${randomUUID().slice(0, 8)}`;
+  // The child's delivery record (bench/fanout.child.mjs names the event so).
+  world.deliveries.push(`pushDeliveries/bench-fanout-${commentId}`);
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,

@@ -4,7 +4,8 @@
 //   npm run bench                     (builds, starts the emulators through the harness, runs this)
 //   node emulators/run.mjs exec "node bench/run.mjs [--quick]"
 //
-// --quick shrinks every figure (for checking the bench itself, not for numbers). Progress goes to stderr.
+// --quick shrinks every figure (for checking the bench itself, not for numbers); --only runs some parts.
+// Progress goes to stderr.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -22,6 +23,23 @@ import { cleanUpPostWorld, measureEndToEnd, measureFanOut, seedPostWorld } from 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = path.join(ROOT, "bench-results.json");
 const quick = process.argv.includes("--quick");
+// --only coldstart,ceiling_0ms,…: run only these parts (for working on one; a full run is the figures).
+const PARTS = [
+  "coldstart",
+  "ceiling_0ms",
+  "ceiling_20ms",
+  "baseline_0ms",
+  "baseline_20ms",
+  "e2e",
+  "fanout_small",
+  "fanout",
+  "tasks",
+  "fanout_memory",
+  "flood",
+  "prune",
+];
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt === -1 ? undefined : (process.argv[onlyAt + 1] ?? "").split(",");
 
 const SIZES = quick
   ? {
@@ -268,6 +286,7 @@ async function main() {
   );
   /** Runs one part; a part that fails is reported as such and the others still run. */
   const attempt = async (name, part) => {
+    if (only && PARTS.includes(name) && !only.includes(name)) return { error: "not run (--only)" };
     try {
       return await part();
     } catch (error) {

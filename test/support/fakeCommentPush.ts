@@ -88,6 +88,7 @@ export function fakeDeliveryStore(maxAttempts = 3, clock: FakeClock = { now: 1_0
     maxAttempts,
     begin: (eventId) => gates.begin(eventId),
     sendStarting: (eventId) => gates.update(eventId, { sendStarted: true }),
+    audienceRead: () => Promise.resolve(),
     finish: (eventId, { status, counts, error }) =>
       gates.update(eventId, { status, counts, error, enqueueing: false }),
     abandon: (eventId, error) => gates.update(eventId, { status: "failed", error }),
@@ -175,7 +176,7 @@ export function fakeCommentPushStores(options: FakeWorldOptions) {
       subscribe: () => Promise.resolve(true),
       subscribersOf: () => Promise.resolve(options.subscribers),
       subscriber: (_postId, uid) => Promise.resolve(options.subscribers.find((s) => s.uid === uid)),
-      async *subscriberPages(_postId, pageSize = 500) {
+      async *subscriberPages(_postId, pageSize = 5_000) {
         for (let i = 0; i < options.subscribers.length; i += pageSize) {
           yield await Promise.resolve(options.subscribers.slice(i, i + pageSize));
         }

@@ -14,6 +14,11 @@ export type AudiencePage = { recipients: readonly string[]; devices: readonly Ac
 
 /** Subscribers per page: ~5 devices each makes a page a few `sendEach` batches of 500. */
 export const AUDIENCE_PAGE_SIZE = 500;
+/**
+ * The first page is smaller: its devices are read before the first push leaves (a batch's worth at 10
+ * devices a recipient), and the rest are read while it is being sent.
+ */
+export const FIRST_AUDIENCE_PAGE_SIZE = 50;
 
 /**
  * The audience of a comment on a post (docs/api.md, "Who is notified of a new comment"): the post's author
@@ -28,10 +33,15 @@ export async function* commentAudience(
   const { postId, postAuthorId, commentAuthorId } = comment;
   const own = await stores.posts.subscriber(postId, postAuthorId);
   let author = own?.muted === true ? "" : postAuthorId;
-  for await (const subscribers of stores.posts.subscriberPages(postId, pageSize)) {
-    const candidates = pageCandidates({ postAuthorId, author, commentAuthorId, subscribers });
-    author = "";
-    if (candidates.length > 0) yield await pageOf(stores, candidates);
+  // The next query of subscribers is in flight while the current one's recipients are looked up and sent.
+  let size = Math.min(pageSize, FIRST_AUDIENCE_PAGE_SIZE);
+  for await (const subscribers of readAhead(stores.posts.subscriberPages(postId))) {
+    for (let start = 0; start < subscribers.length; start += size, size = pageSize) {
+      const part = subscribers.slice(start, start + size);
+      const candidates = pageCandidates({ postAuthorId, author, commentAuthorId, subscribers: part });
+      author = "";
+      if (candidates.length > 0) yield await pageOf(stores, candidates);
+    }
   }
   // A post nobody follows still notifies its author.
   if (author !== "") {

@@ -32,6 +32,7 @@ export type CommentPushStores = {
     | "maxAttempts"
     | "begin"
     | "sendStarting"
+    | "audienceRead"
     | "finish"
     | "abandon"
     | "tasksPlanned"

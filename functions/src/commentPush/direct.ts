@@ -10,6 +10,7 @@ import type { CommentCreatedEvent, CommentPushDeps } from "./deps";
 import { enqueueSlices } from "./enqueue";
 import { digestOfSlice } from "./domain/digest";
 import { planCommentPush, type Plan } from "./plan";
+import type { AudiencePage } from "./audience";
 import { sendCommentPush } from "./send";
 import type { DeliveryCounts } from "./store/deliveryDocs";
 
@@ -129,10 +130,19 @@ export async function fanOutComment(
   const prepareMs = Math.round(deps.now() - started);
   const counts: DeliveryCounts = { ...NO_COUNTS };
   try {
+    // A streamed audience is counted into the record a page at a time, before the page is sent.
+    const audience = plan.measured
+      ? plan.audience
+      : countedAsRead(plan.audience, (page) =>
+          stores.deliveries.audienceRead(event.id, {
+            recipients: page.recipients.length,
+            tokens: page.devices.length,
+          }),
+        );
     const outcome = await sendCommentPush(
       event.id,
       plan.content,
-      plan.audience,
+      audience,
       { ...deps, devices: stores.devices },
       plan.digest,
     );
@@ -168,5 +178,16 @@ export async function fanOutComment(
       counts,
       massRejectionGuardTripped: false,
     };
+  }
+}
+
+/** The pages of `audience`, each handed on once `record` has counted it. */
+async function* countedAsRead(
+  audience: AsyncIterable<AudiencePage>,
+  record: (page: AudiencePage) => Promise<void>,
+): AsyncGenerator<AudiencePage> {
+  for await (const page of audience) {
+    await record(page);
+    yield page;
   }
 }

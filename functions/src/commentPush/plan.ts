@@ -47,12 +47,17 @@ export async function planCommentPush(
   // Deleted before its comment was handled: nobody to tell, and no subscriber to add.
   if (!post) return { kind: "skip", skip: "the post no longer exists", status: "done" };
 
-  // Create-if-absent: idempotent on a retry, and a commenter who muted the post stays muted.
-  await stores.posts.subscribe(postId, comment.authorId);
+  // The audience's first page is read from here on, beside everything else the plan needs: the commenter is
+  // never a recipient, so neither the subscription below nor the count depends on it.
+  const pages = started(
+    commentAudience(stores, { postId, postAuthorId: post.authorId, commentAuthorId: comment.authorId }),
+  );
   const [commenterName, subscribers] = await Promise.all([
     stores.users.displayNameOf(comment.authorId),
     // Only when tasks may be needed: the bound decides whether the audience must be measured first.
     tasks ? stores.posts.unmutedSubscriberCount(postId) : Promise.resolve(0),
+    // Create-if-absent: idempotent on a retry, and a commenter who muted the post stays muted.
+    stores.posts.subscribe(postId, comment.authorId),
   ]);
   const content: CommentContent = {
     postId,
@@ -62,11 +67,6 @@ export async function planCommentPush(
     ...(commenterName === undefined ? {} : { commenterName }),
     text: comment.text,
   };
-  const pages = commentAudience(stores, {
-    postId,
-    postAuthorId: post.authorId,
-    commentAuthorId: comment.authorId,
-  });
   // The post's author, and every subscriber who has not muted it, with at most so many devices each.
   const maxDevices = (subscribers + 1) * stores.devices.maxDevicesPerUser;
   return planAudience(content, { pages, maxDevices }, tasks);
@@ -140,4 +140,23 @@ async function* continued(
 /** Pages read already, as the stream the send reads. */
 async function* pagesOf(pages: readonly AudiencePage[]): AsyncGenerator<AudiencePage> {
   for (const page of pages) yield await Promise.resolve(page);
+}
+
+/**
+ * `source` with its first item asked for at once (not when first iterated), so that reading it overlaps
+ * whatever the caller does before it iterates. A failure surfaces when the item is reached.
+ */
+function started<T>(source: AsyncIterable<T>): AsyncIterable<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  const first = iterator.next();
+  first.catch(() => undefined);
+  return {
+    async *[Symbol.asyncIterator]() {
+      let next = await first;
+      while (!next.done) {
+        yield next.value;
+        next = await iterator.next();
+      }
+    },
+  };
 }

@@ -62,7 +62,7 @@ export type RegistrationResult = {
 
 /** User docs one `getAll` reads, and how many such reads run at once. */
 const LIST_READ_BATCH = 100;
-const LIST_READ_CONCURRENCY = 4;
+const LIST_READ_CONCURRENCY = 5;
 /** Users whose rejection marks are committed at once (one small batch each). */
 const MARK_CONCURRENCY = 8;
 /**
@@ -199,7 +199,7 @@ export class DeviceStore {
 
   /**
    * The devices of `uids` that are not marked rejected, read by key: one `userDevices` doc per recipient
-   * (`getAll`, 100 per round trip, 4 round trips at once), whatever the size of the `devices` table. Each
+   * (`getAll`, 100 per round trip, 5 round trips at once: a page of 500 in one), whatever the size of the `devices` table. Each
    * device carries its list's update time, on which a rejection mark is conditional. An entry that does
    * not parse is skipped and logged: the rest of the delivery goes on.
    */

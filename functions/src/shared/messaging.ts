@@ -8,6 +8,7 @@ import * as net from "node:net";
 import { type App, type Credential, getApps, initializeApp } from "firebase-admin/app";
 import { getMessaging, type Messaging } from "firebase-admin/messaging";
 import { adminApp } from "./admin";
+import { FCM_MAX_BATCH } from "./batches";
 
 export type MessagingTarget = { kind: "fcm" } | { kind: "emulator"; host: string; port: number };
 
@@ -72,7 +73,9 @@ class EmulatorAgent extends https.Agent {
     private readonly emulatorHost: string,
     private readonly emulatorPort: number,
   ) {
-    super({ keepAlive: true });
+    // sendEach sends a batch's 500 messages at once, one request each: keep that many connections open
+    // between batches (Node keeps 256 by default and closes the rest, to open them again next batch).
+    super({ keepAlive: true, maxFreeSockets: 2 * FCM_MAX_BATCH });
   }
 
   override createConnection(): net.Socket {

@@ -24,7 +24,7 @@ export const USERS = "users";
 
 /** How many user docs one `getAll` reads, and how many such reads run at once. */
 const GET_ALL_BATCH = 100;
-const GET_ALL_CONCURRENCY = 4;
+const GET_ALL_CONCURRENCY = 5;
 
 /** The one place that reads `users`. */
 export class UserStore {
@@ -41,7 +41,7 @@ export class UserStore {
 
   /**
    * Of `uids`, those whose `notifications.comments` is `false`. Reads the docs with `getAll`, a batch of
-   * 100 per round trip and 4 round trips at a time; a missing doc is not an opt-out.
+   * 100 per round trip and 5 round trips at a time; a missing doc is not an opt-out.
    */
   async commentOptOutsAmong(uids: readonly string[]): Promise<Set<string>> {
     const batches = chunk([...new Set(uids)], GET_ALL_BATCH);

@@ -89,7 +89,8 @@ export async function deliverMessages<M>(options: DeliveryOptions<M>): Promise<D
 
 /**
  * `deliverMessages` over messages that arrive a page at a time (the fan-out reads its audience while it
- * sends): pages are cut into batches of `batchSize` as they come, at most `concurrency` batches in flight,
+ * sends): pages are cut into batches of `batchSize` as they come (a page's last, partial batch waits for the
+ * next page unless nothing is in flight), at most `concurrency` batches in flight,
  * and the next page is only asked for when a batch slot is free (so reading never runs far ahead of FCM).
  * Each batch's outcome is folded into the report as it answers, so memory holds the batches in flight and
  * the rejections, not one entry per message; the guard is decided once every batch has answered.
@@ -140,6 +141,11 @@ export async function deliverStream<M>(
         }
       }
       if (failure) break;
+      // Nothing in flight: FCM would sit idle while the next page is read, so the partial batch goes now.
+      if (inFlight.size === 0 && pending.length > 0) {
+        await launch(pending);
+        pending = [];
+      }
     }
     if (pending.length > 0) await launch(pending);
   } catch (error) {

@@ -1,15 +1,15 @@
 /**
  * Cutting a large audience into slices, one Cloud Tasks task each (see commentPush/slice.ts).
  *
- * The audience arrives as groups of recipients with the number of devices each group holds (one
- * `count()` per `uid in [...]` query of 30). Groups are packed, in order, into slices of at most
- * `maxDevices` devices and `maxUids` recipients; a group is never split, so a slice may exceed
- * `maxDevices` only when a single group does (30 users of 10 devices each hold at most 300 devices, so
- * with the default limits no slice exceeds 500). Groups without devices are dropped: nobody to send to.
+ * The audience arrives as groups of recipients with the number of devices each group holds (the trigger
+ * makes one group per recipient, read from their device list). Groups are packed, in order, into slices of
+ * at most `maxDevices` devices and `maxUids` recipients; a group is never split, so a slice may exceed
+ * `maxDevices` only when a single group does (a user keeps at most 10 devices, so with the default limits
+ * no slice exceeds 500). Groups without devices are dropped: nobody to send to.
  */
 import { createHash } from "node:crypto";
 
-/** Recipients counted together, and how many devices they have (rejected ones included: an upper bound). */
+/** Recipients counted together, and how many devices they have that are not marked rejected. */
 export type AudienceGroup = { uids: readonly string[]; devices: number };
 
 /** One task's share of the audience. `index` is its place in the plan, from 0. */
@@ -18,7 +18,7 @@ export type AudienceSlice = { index: number; uids: string[]; devices: number };
 export type SliceLimits = {
   /** Devices per slice: one `sendEach` batch (≤ 500), so a slice is one FCM round trip plus its retries. */
   maxDevices: number;
-  /** Recipients per slice: bounds the task's payload and the slice's `uid in` device queries (20 of 30). */
+  /** Recipients per slice: bounds the task's payload and the slice's device-list reads (`getAll` by key). */
   maxUids: number;
 };
 

@@ -85,6 +85,18 @@ export class DeliveryStore {
     await this.ref(eventId).update({ ...counts, fanOut: "direct", sendStarted: true });
   }
 
+  /**
+   * A page of a streamed audience is about to be sent: its recipients and devices are added to the
+   * delivery's counts first, so a run that dies mid-send leaves the sweeper an upper bound on the messages
+   * whose fate is unknown (`tokens`). `finish` then writes the counts whole.
+   */
+  async audienceRead(eventId: string, page: Pick<DeliveryCounts, "recipients" | "tokens">): Promise<void> {
+    await this.ref(eventId).update({
+      recipients: FieldValue.increment(page.recipients),
+      tokens: FieldValue.increment(page.tokens),
+    });
+  }
+
   /** Ends the delivery with its status and counts. */
   async finish(eventId: string, outcome: Finished<DeliveryCounts>): Promise<void> {
     await this.ref(eventId).update(finishedFields(outcome));
