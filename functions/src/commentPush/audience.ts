@@ -78,24 +78,31 @@ async function pageOf(
 }
 
 /**
- * `source` read one item ahead: the next item is asked for as soon as the current one is handed over, so
- * reading page n+1 overlaps whatever the consumer does with page n. An error reading ahead surfaces when
- * the consumer reaches that item.
+ * `source` read one item ahead: the first item is asked for at once (not when first iterated), and each next
+ * one as soon as the current one is handed over, so reading overlaps whatever the consumer does meanwhile
+ * (planning, sending the page before). An error of a read ahead surfaces where the consumer reaches it.
  */
-export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+export function readAhead<T>(source: AsyncIterable<T>): AsyncIterable<T> {
   const iterator = source[Symbol.asyncIterator]();
-  let next = iterator.next();
-  // An error of a read ahead is rethrown where the consumer reaches it, not reported as unhandled.
-  next.catch(() => undefined);
-  try {
-    for (;;) {
-      const result = await next;
-      if (result.done) return;
-      next = iterator.next();
-      next.catch(() => undefined);
-      yield result.value;
-    }
-  } finally {
-    await iterator.return?.();
-  }
+  const ask = () => {
+    const next = iterator.next();
+    // Not unhandled: it is awaited when the consumer gets there.
+    next.catch(() => undefined);
+    return next;
+  };
+  let next = ask();
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        for (;;) {
+          const result = await next;
+          if (result.done) return;
+          next = ask();
+          yield result.value;
+        }
+      } finally {
+        await iterator.return?.();
+      }
+    },
+  };
 }

@@ -30,7 +30,10 @@ export type Plan =
     }
   | { kind: "skip"; skip: string; status: "done" | "failed" };
 
-/** An audience to plan: its pages as they are read, and an upper bound on its devices known beforehand. */
+/**
+ * An audience to plan: its pages as they are read (best `readAhead`, so reading overlaps planning and
+ * sending), and an upper bound on its devices known beforehand.
+ */
 export type AudienceSource = { pages: AsyncIterable<AudiencePage>; maxDevices: number };
 
 /** Everything the send needs, read (and, for a large audience, sliced); or why nothing is to be sent. */
@@ -49,7 +52,7 @@ export async function planCommentPush(
 
   // The audience's first page is read from here on, beside everything else the plan needs: the commenter is
   // never a recipient, so neither the subscription below nor the count depends on it.
-  const pages = started(
+  const pages = readAhead(
     commentAudience(stores, { postId, postAuthorId: post.authorId, commentAuthorId: comment.authorId }),
   );
   const [commenterName, subscribers] = await Promise.all([
@@ -82,7 +85,7 @@ export async function planAudience(
   source: AudienceSource,
   tasks: TaskFanOut | undefined,
 ): Promise<Extract<Plan, { kind: "direct" | "tasks" }>> {
-  const pages = readAhead(source.pages)[Symbol.asyncIterator]();
+  const pages = source.pages[Symbol.asyncIterator]();
   if (!tasks || source.maxDevices <= tasks.threshold) {
     // The first page is read here, while a failure can still be retried; the rest as the send goes.
     const first = await pages.next();
@@ -140,23 +143,4 @@ async function* continued(
 /** Pages read already, as the stream the send reads. */
 async function* pagesOf(pages: readonly AudiencePage[]): AsyncGenerator<AudiencePage> {
   for (const page of pages) yield await Promise.resolve(page);
-}
-
-/**
- * `source` with its first item asked for at once (not when first iterated), so that reading it overlaps
- * whatever the caller does before it iterates. A failure surfaces when the item is reached.
- */
-function started<T>(source: AsyncIterable<T>): AsyncIterable<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  const first = iterator.next();
-  first.catch(() => undefined);
-  return {
-    async *[Symbol.asyncIterator]() {
-      let next = await first;
-      while (!next.done) {
-        yield next.value;
-        next = await iterator.next();
-      }
-    },
-  };
 }

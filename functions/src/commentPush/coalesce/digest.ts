@@ -8,7 +8,7 @@ import { fanOutComment, type CommentPushOutcome } from "../direct";
 import { digestCounts, tallyWindow, type DigestContent, type WindowComment } from "../domain/digest";
 import { recipientsOf } from "../domain/recipients";
 import { planAudience, type Plan } from "../plan";
-import { audienceOf } from "../audience";
+import { audienceOf, readAhead } from "../audience";
 import { digestIdOf, digestTask, type DigestTask } from "./digestTask";
 
 type Windows = NonNullable<CommentPushStores["windows"]>;
@@ -76,7 +76,7 @@ function digestPlanner(windows: Windows) {
     };
     const recipients = Object.keys(counts);
     const source = {
-      pages: audienceOf(stores, recipients),
+      pages: readAhead(audienceOf(stores, recipients)),
       maxDevices: recipients.length * stores.devices.maxDevicesPerUser,
     };
     return { ...(await planAudience(content, source, tasks)), digest };
