@@ -78,6 +78,7 @@ function fanOutInChild(world, countReads) {
     const child = spawn(
       process.execPath,
       [
+        "--expose-gc",
         CHILD,
         world.postId,
         commentId,
@@ -117,9 +118,11 @@ export async function measureFanOutMemory(db, { sizes }) {
         seconds: round(run.seconds, 1),
         heap_baseline_mib: round(run.heapBaselineMiB, 1),
         peak_heap_mib: round(run.heapPeakMiB, 1),
+        peak_live_heap_mib: round(run.liveHeapPeakMiB, 1),
       };
       progress(
-        `fan-out memory, ${size} recipients: peak heap ${memory[size].peak_heap_mib} MiB, ${memory[size].seconds} s`,
+        `fan-out memory, ${size} recipients: peak live heap ${memory[size].peak_live_heap_mib} MiB ` +
+          `(sampled peak ${memory[size].peak_heap_mib} MiB), ${memory[size].seconds} s`,
       );
       if (size === sizes[0]) {
         await clearFcmLog();
@@ -140,6 +143,9 @@ export async function measureFanOutMemory(db, { sizes }) {
   return {
     memory,
     reads,
-    fanout_memory_ratio: round(memory[large].peak_heap_mib / memory[small].peak_heap_mib, 2),
+    // What the fan-out holds (live after a full collection), as the audience grows tenfold.
+    fanout_memory_ratio: round(memory[large].peak_live_heap_mib / memory[small].peak_live_heap_mib, 2),
+    // The sampled peak, garbage included: when V8 collects is its own choice (reported, not the target).
+    fanout_sampled_heap_ratio: round(memory[large].peak_heap_mib / memory[small].peak_heap_mib, 2),
   };
 }

@@ -162,8 +162,9 @@ function table(results) {
     ),
     [
       "ceiling: sendEach ×500, FCM 0 ms",
-      na(ceiling?.at_0ms?.messages_per_s, " msg/s"),
-      `no Firestore, best of 1 or 2 batches in flight (${na(ceiling?.at_0ms?.batches_in_flight)})`,
+      na(ceiling?.best_0ms_messages_per_s, " msg/s"),
+      `no Firestore, best of 1 or 2 batches in flight; first ${na(ceiling?.at_0ms?.messages_per_s)}, ` +
+        `again beside the fan-outs ${na(ceiling?.at_0ms_again?.messages_per_s)} msg/s (the ratios use the higher)`,
     ],
     [
       "ceiling: sendEach ×500, FCM 20 ms",
@@ -202,10 +203,14 @@ function table(results) {
     ["tasks_vs_ceiling (0 ms)", na(results.tasks_vs_ceiling), "write → last push, through tasks"],
     ...Object.entries(results.fanout_memory?.memory ?? {}).map(([size, m]) => [
       `fan-out peak heap, ${size} recipients`,
-      `${m.peak_heap_mib} MiB`,
-      `in a process of its own, ${m.seconds} s, baseline ${m.heap_baseline_mib} MiB`,
+      `${m.peak_live_heap_mib} MiB live`,
+      `after a full GC every 250 ms; sampled peak (garbage included) ${m.peak_heap_mib} MiB; ${m.seconds} s, in a process of its own`,
     ]),
-    ["fanout_memory_ratio", na(results.fanout_memory_ratio), "peak heap, 10× the recipients"],
+    [
+      "fanout_memory_ratio",
+      na(results.fanout_memory_ratio),
+      `peak live heap, 10× the recipients; sampled peaks ${na(results.fanout_memory?.fanout_sampled_heap_ratio)}`,
+    ],
     [
       "reads_per_recipient",
       na(results.reads_per_recipient),
@@ -353,6 +358,11 @@ async function main() {
       { subscribers: SIZES.fanOut.subscribers, devicesEach: SIZES.fanOut.devicesEach },
       (world) => fanOutPair(world, SIZES.fanOut.runs),
     );
+    // The ceiling again, beside the fan-outs it is compared with: the machine and the FCM emulator as warm
+    // as they were then. The ratios take the higher of the two measurements.
+    results.ceiling.at_0ms_again = await attempt("ceiling_0ms", () =>
+      measureCeiling({ messages: SIZES.ceilingMessages, latencyMs: 0 }),
+    );
     results.tasks = await attempt("tasks", () =>
       measureTasks(db, { devices: SIZES.tasks.devices, latencyMs: 0 }),
     );
@@ -374,7 +384,11 @@ async function main() {
 
   const { fanout, baseline, ceiling } = results;
   results.fanout_vs_baseline = ratio(fanout.at_20ms?.messages_per_s, baseline.at_20ms?.messages_per_s, 1);
-  results.fanout_vs_ceiling = ratio(fanout.at_0ms?.messages_per_s, ceiling.at_0ms?.messages_per_s, 2);
+  const ceilings = [ceiling.at_0ms?.messages_per_s, ceiling.at_0ms_again?.messages_per_s].filter(
+    (rate) => typeof rate === "number",
+  );
+  ceiling.best_0ms_messages_per_s = ceilings.length > 0 ? Math.max(...ceilings) : null;
+  results.fanout_vs_ceiling = ratio(fanout.at_0ms?.messages_per_s, ceiling.best_0ms_messages_per_s, 2);
   results.send_phase_vs_baseline = ratio(
     fanout.at_20ms?.send_phase_messages_per_s,
     baseline.at_20ms?.messages_per_s,
@@ -382,10 +396,10 @@ async function main() {
   );
   results.send_phase_vs_ceiling = ratio(
     fanout.at_0ms?.send_phase_messages_per_s,
-    ceiling.at_0ms?.messages_per_s,
+    ceiling.best_0ms_messages_per_s,
     2,
   );
-  results.tasks_vs_ceiling = ratio(results.tasks?.messages_per_s, ceiling.at_0ms?.messages_per_s, 2);
+  results.tasks_vs_ceiling = ratio(results.tasks?.messages_per_s, ceiling.best_0ms_messages_per_s, 2);
   results.fanout_memory_ratio = results.fanout_memory?.fanout_memory_ratio ?? null;
   results.reads_per_recipient = results.fanout_memory?.reads?.reads_per_recipient ?? null;
   results.prune_memory_ratio = results.prune?.prune_memory_ratio ?? null;

@@ -64,7 +64,8 @@ export async function measureCeiling({ messages: count, latencyMs }) {
   const client = messaging();
   const messages = prebuiltPushes(count, `ceiling-${latencyMs}`);
   await setFcmLatency(latencyMs);
-  await sendEachRate(client, messages.slice(0, 2 * BATCH), 2); // warm-up: sockets, JIT
+  // Warm-up: sockets, and the JIT of this process and of the FCM emulator (1,000 messages were not enough).
+  await sendEachRate(client, messages.slice(0, 10 * BATCH), 2);
   const runs = {};
   for (const inFlight of [1, 2]) {
     await clearFcmLog();
