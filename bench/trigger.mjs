@@ -76,10 +76,16 @@ export async function cleanUpPostWorld(db, world) {
   for (const uid of world.uids ?? []) void writer.delete(db.doc(`userDevices/${uid}`));
   void writer.delete(db.doc(`users/${world.commenter}`));
   await writer.close();
-  for (const commentId of world.commentIds) {
-    const found = await db.collection("pushDeliveries").where("commentId", "==", commentId).get();
-    // A delivery through tasks keeps its slices in a subcollection.
-    for (const doc of found.docs) await db.recursiveDelete(doc.ref);
+  // One query a post, not one a comment: the emulator scans pushDeliveries for each (a flood has 1,000).
+  for (const postId of world.postIds) {
+    const found = await db.collection("pushDeliveries").where("postId", "==", postId).select("fanOut").get();
+    // A delivery through tasks keeps its slices and plan in subcollections; the others are one doc.
+    const deletes = db.bulkWriter({ throttling: false });
+    for (const doc of found.docs) {
+      if (doc.get("fanOut") === "tasks") await db.recursiveDelete(doc.ref);
+      else void deletes.delete(doc.ref);
+    }
+    await deletes.close();
   }
   for (const postId of world.postIds) await db.recursiveDelete(db.doc(`posts/${postId}`));
 }
