@@ -115,3 +115,21 @@ export async function waitFor(read, { timeoutMs, intervalMs = 25, what }) {
     await sleep(intervalMs);
   }
 }
+
+/** The project `npm run bench` runs as: its emulated database is the bench's alone. */
+export const BENCH_PROJECT = "demo-push-bench";
+
+/**
+ * Empties the bench project's emulated database (the Firestore emulator's own reset endpoint), so the next
+ * part starts from nothing and the emulator lets go of what the last one wrote: deleting a 100,000-recipient
+ * world document by document only adds to what it holds (its default heap, a quarter of the machine's
+ * memory, filled up over one full run). Only under the bench's own project; elsewhere it does nothing and
+ * says so (false), and the caller deletes what it wrote.
+ */
+export async function resetBenchDatabase() {
+  if (PROJECT !== BENCH_PROJECT || !process.env.FIRESTORE_EMULATOR_HOST) return false;
+  const url = `http://${process.env.FIRESTORE_EMULATOR_HOST}/emulator/v1/projects/${PROJECT}/databases/(default)/documents`;
+  const response = await fetch(url, { method: "DELETE" });
+  if (!response.ok) throw new Error(`resetting the bench database: HTTP ${response.status}`);
+  return true;
+}

@@ -7,7 +7,14 @@ import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchToken, clearFcmLog, progress, round, writeInBatches } from "./bench-support.mjs";
+import {
+  benchToken,
+  clearFcmLog,
+  progress,
+  resetBenchDatabase,
+  round,
+  writeInBatches,
+} from "./bench-support.mjs";
 
 const require = createRequire(import.meta.url);
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "fanout.child.mjs");
@@ -51,8 +58,12 @@ async function seedAudience(db, recipients) {
   return { postId, run, recipients, deliveries: [] };
 }
 
-/** Deletes the world by key (a query over 100,000 documents is slow in the Firestore emulator: it scans). */
+/**
+ * Removes the world: the bench's database emptied at once under `npm run bench`; elsewhere deleted by key
+ * (a query over 100,000 documents is slow in the Firestore emulator: it scans).
+ */
 async function cleanUp(db, world) {
+  if (await resetBenchDatabase()) return;
   const { deviceIdOf } = require("../functions/lib/devices/deviceId.js");
   const writer = db.bulkWriter({ throttling: false });
   for (let i = 0; i < world.recipients; i++) {

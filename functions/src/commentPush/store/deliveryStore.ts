@@ -11,7 +11,9 @@ import {
   finishedFields,
   plannedSliceConverter,
   type DeliveryCounts,
+  type DeliveryDoc,
   type Finished,
+  type SliceCounts,
   type PlannedSlice,
   type TasksFinished,
 } from "./deliveryDocs";
@@ -197,29 +199,46 @@ export class DeliveryStore {
   async finishIfLastSlice(eventId: string): Promise<TasksFinished | undefined> {
     const ref = this.ref(eventId);
     return this.db.runTransaction(async (tx) => {
-      const delivery = (await tx.get(ref)).data();
-      if (!delivery || delivery.status !== "sending" || delivery.fanOut !== "tasks") return undefined;
-      const slices = delivery.slices ?? 0;
-      if ((delivery.slicesDone ?? 0) < slices) return undefined;
-      const slicesFailed = delivery.slicesFailed ?? 0;
-      const status = slicesFailed > 0 ? "failed" : "done";
-      tx.update(ref, {
-        status,
-        enqueueing: false,
-        ...(status === "failed"
-          ? { error: `${slicesFailed} of ${slices} slices failed (see pushDeliveries/${eventId}/slices)` }
-          : {}),
-        finishedAt: FieldValue.serverTimestamp(),
-      });
-      const counts = deliveryCounts.parse({
-        recipients: delivery.recipients ?? 0,
-        tokens: delivery.tokens ?? 0,
-        sent: delivery.sent ?? 0,
-        failed: delivery.failed ?? 0,
-        rejected: delivery.rejected ?? 0,
-        retries: delivery.retries ?? 0,
-      });
-      return { status, counts, slices, slicesFailed };
+      const ending = endingOf(eventId, (await tx.get(ref)).data());
+      if (ending) tx.update(ref, ending.fields);
+      return ending?.finished;
     });
   }
+}
+
+/**
+ * What ends a delivery through tasks once every slice is counted, `added` (a slice being counted in the
+ * same transaction) included: the fields to write, and how it ended. `undefined` while slices are left, or
+ * when the delivery is not a task delivery still `sending`.
+ */
+export function endingOf(
+  eventId: string,
+  delivery: DeliveryDoc | undefined,
+  added?: Finished<SliceCounts>,
+): { fields: Record<string, unknown>; finished: TasksFinished } | undefined {
+  if (!delivery || delivery.status !== "sending" || delivery.fanOut !== "tasks") return undefined;
+  const slices = delivery.slices ?? 0;
+  if ((delivery.slicesDone ?? 0) + (added ? 1 : 0) < slices) return undefined;
+  const slicesFailed = (delivery.slicesFailed ?? 0) + (added?.status === "failed" ? 1 : 0);
+  const status = slicesFailed > 0 ? "failed" : "done";
+  const sum = (field: keyof SliceCounts) => (delivery[field] ?? 0) + (added?.counts[field] ?? 0);
+  const counts = deliveryCounts.parse({
+    recipients: delivery.recipients ?? 0,
+    tokens: sum("tokens"),
+    sent: sum("sent"),
+    failed: sum("failed"),
+    rejected: sum("rejected"),
+    retries: sum("retries"),
+  });
+  return {
+    fields: {
+      status,
+      enqueueing: false,
+      ...(status === "failed"
+        ? { error: `${slicesFailed} of ${slices} slices failed (see pushDeliveries/${eventId}/slices)` }
+        : {}),
+      finishedAt: FieldValue.serverTimestamp(),
+    },
+    finished: { status, counts, slices, slicesFailed },
+  };
 }

@@ -6,12 +6,13 @@ import {
   finishedFields,
   sliceConverter,
   sliceIncrements,
+  type DeliveryDoc,
   type Finished,
   type PlannedSlice,
   type SliceCounts,
   type TasksFinished,
 } from "./deliveryDocs";
-import type { DeliveryStore } from "./deliveryStore";
+import { endingOf, type DeliveryStore } from "./deliveryStore";
 import { passGate } from "./gateTransaction";
 
 /**
@@ -70,9 +71,9 @@ export class SliceStore {
   }
 
   /**
-   * Ends a slice for good and adds its counts to the delivery, in one transaction that does so only if
-   * nobody counted the slice yet; then ends the delivery if this was its last slice. Returns undefined
-   * when the slice had been counted already (swept meanwhile) or the delivery is not over.
+   * Ends a slice for good and adds its counts to the delivery, and ends the delivery if this was its last
+   * slice: one transaction, which does so only if nobody counted the slice yet. Returns undefined when the
+   * slice had been counted already (swept meanwhile) or the delivery is not over.
    */
   async finish(
     eventId: string,
@@ -80,14 +81,15 @@ export class SliceStore {
     outcome: Finished<SliceCounts>,
   ): Promise<TasksFinished | undefined> {
     const ref = this.ref(eventId, index);
-    const counted = await this.db.runTransaction(async (tx) => {
-      const current = (await tx.get(ref.withConverter(null))).data();
-      if (current?.counted === true) return false;
+    const deliveryRef = this.deliveries.ref(eventId);
+    return this.db.runTransaction(async (tx) => {
+      const [slice, delivery] = await tx.getAll(ref.withConverter(null), deliveryRef);
+      if (slice?.data()?.counted === true) return undefined;
       tx.update(ref, { ...finishedFields(outcome), counted: true });
-      tx.update(this.deliveries.ref(eventId), sliceIncrements(outcome.status, outcome.counts));
-      return true;
+      const ending = endingOf(eventId, delivery?.data() as DeliveryDoc | undefined, outcome);
+      tx.update(deliveryRef, { ...sliceIncrements(outcome.status, outcome.counts), ...ending?.fields });
+      return ending?.finished;
     });
-    return counted ? this.deliveries.finishIfLastSlice(eventId) : undefined;
   }
 
   /**
