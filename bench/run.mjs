@@ -278,7 +278,8 @@ function table(results) {
   return lines.join("\n");
 }
 
-async function main() {
+/** Measures the parts asked for (every part without --only); the figures, not yet compared. */
+async function measure() {
   if (!process.env.FIRESTORE_EMULATOR_HOST || !process.env.FCM_EMULATOR_HOST) {
     throw new Error(
       'run inside the emulators: npm run bench (or node emulators/run.mjs exec "node bench/run.mjs")',
@@ -293,7 +294,7 @@ async function main() {
   );
   /** Runs one part; a part that fails is reported as such and the others still run. */
   const attempt = async (name, part) => {
-    if (only && PARTS.includes(name) && !only.includes(name)) return { error: "not run (--only)" };
+    if (only && PARTS.includes(name) && !only.includes(name)) return undefined;
     try {
       return await part();
     } catch (error) {
@@ -377,16 +378,26 @@ async function main() {
       measureFlood(db, quick ? { comments: 100, subscribers: 200 } : {}),
     );
 
-    // The prune's table starts empty, and the emulator without what the parts before it wrote.
-    await resetBenchDatabase();
-    progress("prune: this part takes a few minutes");
+    if (!only || only.includes("prune")) {
+      // The prune's table starts empty, and the emulator without what the parts before it wrote.
+      await resetBenchDatabase();
+      progress("prune: this part takes a few minutes");
+    }
     results.prune = await attempt("prune", () => measurePrune(db, SIZES.prune));
   } finally {
     await setFcmLatency(0).catch(() => undefined);
     await close();
   }
 
-  const { fanout, baseline, ceiling } = results;
+  results.seconds = round((performance.now() - started) / 1000, 1);
+  clearInterval(keepAlive);
+  return results;
+}
+
+/** The ratios and targets of `results` (measured in one run, or merged from the sessions of one run). */
+function compare(results) {
+  results.ceiling ??= {};
+  const { fanout = {}, baseline = {}, ceiling } = results;
   results.fanout_vs_baseline = ratio(fanout.at_20ms?.messages_per_s, baseline.at_20ms?.messages_per_s, 1);
   const ceilings = [ceiling.at_0ms?.messages_per_s, ceiling.at_0ms_again?.messages_per_s].filter(
     (rate) => typeof rate === "number",
@@ -411,8 +422,10 @@ async function main() {
   results.targets = Object.fromEntries(
     Object.keys(TARGETS).map((name) => [name, { value: results[name], ...verdict(name, results[name]) }]),
   );
-  results.seconds = round((performance.now() - started) / 1000, 1);
+  return results;
+}
 
+function report(results) {
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   console.log(
     `\nBenchmarks, ${results.date} — ${results.machine.cpus} cores, ${results.machine.memory_gib} GiB, Node ${results.machine.node}, ` +
@@ -428,8 +441,44 @@ async function main() {
   console.log(
     `Written to ${path.relative(process.cwd(), RESULTS) || RESULTS}; the whole run took ${results.seconds} s.`,
   );
-  clearInterval(keepAlive);
   return Object.keys(results.errors).length === 0 ? 0 : 1;
+}
+
+/** `b` over `a`, object by object; what `b` leaves undefined (a part it did not run) keeps `a`'s. */
+function merged(a, b) {
+  const out = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const both = [out[key], value].every((v) => v && typeof v === "object" && !Array.isArray(v));
+    if (both) out[key] = merged(out[key], value);
+    else if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * `--part FILE`: measure (with --only) and write the figures to FILE, for `--report`. `--report FILE…`:
+ * merge the parts of one run (bench/all.mjs runs each in an emulator session of its own), compare, print.
+ * Neither: measure everything here, compare, print.
+ */
+async function main() {
+  const reportAt = process.argv.indexOf("--report");
+  if (reportAt !== -1) {
+    const parts = process.argv.slice(reportAt + 1).map((file) => JSON.parse(readFileSync(file, "utf8")));
+    const results = parts.reduce(merged, {});
+    results.date = parts[0]?.date;
+    results.seconds = round(
+      parts.reduce((sum, part) => sum + (part.seconds ?? 0), 0),
+      1,
+    );
+    return report(compare(results));
+  }
+  const results = await measure();
+  const partAt = process.argv.indexOf("--part");
+  if (partAt !== -1) {
+    writeFileSync(process.argv[partAt + 1], `${JSON.stringify(results, null, 2)}\n`);
+    return Object.keys(results.errors).length === 0 ? 0 : 1;
+  }
+  return report(compare(results));
 }
 
 main().then(

@@ -13,7 +13,6 @@ import {
   type DeliveryCounts,
   type DeliveryDoc,
   type Finished,
-  type SliceCounts,
   type PlannedSlice,
   type TasksFinished,
 } from "./deliveryDocs";
@@ -207,28 +206,25 @@ export class DeliveryStore {
 }
 
 /**
- * What ends a delivery through tasks once every slice is counted, `added` (a slice being counted in the
- * same transaction) included: the fields to write, and how it ended. `undefined` while slices are left, or
- * when the delivery is not a task delivery still `sending`.
+ * What ends a delivery through tasks once every slice is counted: the fields to write, and how it ended.
+ * `undefined` while slices are left, or when the delivery is not a task delivery still `sending`.
  */
-export function endingOf(
+function endingOf(
   eventId: string,
   delivery: DeliveryDoc | undefined,
-  added?: Finished<SliceCounts>,
 ): { fields: Record<string, unknown>; finished: TasksFinished } | undefined {
   if (!delivery || delivery.status !== "sending" || delivery.fanOut !== "tasks") return undefined;
   const slices = delivery.slices ?? 0;
-  if ((delivery.slicesDone ?? 0) + (added ? 1 : 0) < slices) return undefined;
-  const slicesFailed = (delivery.slicesFailed ?? 0) + (added?.status === "failed" ? 1 : 0);
+  if ((delivery.slicesDone ?? 0) < slices) return undefined;
+  const slicesFailed = delivery.slicesFailed ?? 0;
   const status = slicesFailed > 0 ? "failed" : "done";
-  const sum = (field: keyof SliceCounts) => (delivery[field] ?? 0) + (added?.counts[field] ?? 0);
   const counts = deliveryCounts.parse({
     recipients: delivery.recipients ?? 0,
-    tokens: sum("tokens"),
-    sent: sum("sent"),
-    failed: sum("failed"),
-    rejected: sum("rejected"),
-    retries: sum("retries"),
+    tokens: delivery.tokens ?? 0,
+    sent: delivery.sent ?? 0,
+    failed: delivery.failed ?? 0,
+    rejected: delivery.rejected ?? 0,
+    retries: delivery.retries ?? 0,
   });
   return {
     fields: {

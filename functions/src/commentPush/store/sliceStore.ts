@@ -6,13 +6,12 @@ import {
   finishedFields,
   sliceConverter,
   sliceIncrements,
-  type DeliveryDoc,
   type Finished,
   type PlannedSlice,
   type SliceCounts,
   type TasksFinished,
 } from "./deliveryDocs";
-import { endingOf, type DeliveryStore } from "./deliveryStore";
+import type { DeliveryStore } from "./deliveryStore";
 import { passGate } from "./gateTransaction";
 
 /**
@@ -71,9 +70,11 @@ export class SliceStore {
   }
 
   /**
-   * Ends a slice for good and adds its counts to the delivery, and ends the delivery if this was its last
-   * slice: one transaction, which does so only if nobody counted the slice yet. Returns undefined when the
-   * slice had been counted already (swept meanwhile) or the delivery is not over.
+   * Ends a slice for good and adds its counts to the delivery, in one transaction that does so only if
+   * nobody counted the slice yet and writes the delivery blind (increments: concurrent slices do not
+   * contend on reading it); then, if a plain read shows every slice counted, ends the delivery
+   * (`finishIfLastSlice`, a transaction that acts once). Returns undefined when the slice had been counted
+   * already (swept meanwhile) or the delivery is not over.
    */
   async finish(
     eventId: string,
@@ -81,15 +82,18 @@ export class SliceStore {
     outcome: Finished<SliceCounts>,
   ): Promise<TasksFinished | undefined> {
     const ref = this.ref(eventId, index);
-    const deliveryRef = this.deliveries.ref(eventId);
-    return this.db.runTransaction(async (tx) => {
-      const [slice, delivery] = await tx.getAll(ref.withConverter(null), deliveryRef);
-      if (slice?.data()?.counted === true) return undefined;
+    const counted = await this.db.runTransaction(async (tx) => {
+      const current = (await tx.get(ref.withConverter(null))).data();
+      if (current?.counted === true) return false;
       tx.update(ref, { ...finishedFields(outcome), counted: true });
-      const ending = endingOf(eventId, delivery?.data() as DeliveryDoc | undefined, outcome);
-      tx.update(deliveryRef, { ...sliceIncrements(outcome.status, outcome.counts), ...ending?.fields });
-      return ending?.finished;
+      tx.update(this.deliveries.ref(eventId), sliceIncrements(outcome.status, outcome.counts));
+      return true;
     });
+    if (!counted) return undefined;
+    // Read after this slice's increment committed: the last slice to commit sees them all.
+    const delivery = (await this.deliveries.ref(eventId).get()).data();
+    if ((delivery?.slicesDone ?? 0) < (delivery?.slices ?? Number.POSITIVE_INFINITY)) return undefined;
+    return this.deliveries.finishIfLastSlice(eventId);
   }
 
   /**
