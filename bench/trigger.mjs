@@ -87,7 +87,13 @@ export async function cleanUpPostWorld(db, world) {
     }
     await deletes.close();
   }
-  for (const postId of world.postIds) await db.recursiveDelete(db.doc(`posts/${postId}`));
+  for (const postId of world.postIds) {
+    // A trigger may still be writing under the post (a late subscriber doc): what it leaves is only litter,
+    // not a failed measurement (and `npm run bench` empties the database between sessions anyway).
+    await db.recursiveDelete(db.doc(`posts/${postId}`)).catch((error) => {
+      progress(`clean-up of posts/${postId} left something behind: ${error.message}`);
+    });
+  }
 }
 
 /**
