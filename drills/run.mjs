@@ -209,11 +209,17 @@ const drills = [
         (d) => d?.status !== "sending",
         20_000,
       );
+      // The audience is streamed: each page is counted into the record before it is sent, so `unknown` (the
+      // messages whose fate the sweeper cannot know) covers at least every push that arrived, and at most
+      // the whole audience.
       check(
-        record.status === "failed" && record.unknown === 1200 && /unknown/.test(record.error ?? ""),
+        record.status === "failed" &&
+          record.unknown >= counts.once &&
+          record.unknown <= 1200 &&
+          /unknown/.test(record.error ?? ""),
         `record: ${JSON.stringify({ ...record, content: undefined })}`,
       );
-      return `${counts.once} devices got the push before the kill, ${counts.zero} never will; the record says 1200 unknown`;
+      return `${counts.once} devices got the push before the kill, ${counts.zero} never will; the record says ${record.unknown} unknown`;
     },
   },
   {

@@ -18,7 +18,9 @@ import { isRegistrationFresh } from "./lastSeen";
 import {
   USER_DEVICES,
   entryPath,
+  listOf,
   listedEntries,
+  updateWithPaths,
   userDevicesConverter,
   type ListedDevice,
   type UserDevicesDoc,
@@ -26,10 +28,10 @@ import {
 import { chunk, mapWithConcurrency } from "../shared/batches";
 import { errorText } from "../shared/errorText";
 import { grpcCodeOf, grpcStatus } from "../shared/grpc";
-import { retryTransient, sleep } from "../shared/writeRetry";
+import { retryRaced, retryTransient } from "../shared/writeRetry";
 import { log } from "../log";
 
-const { ABORTED, ALREADY_EXISTS, FAILED_PRECONDITION, NOT_FOUND } = grpcStatus;
+const { FAILED_PRECONDITION, NOT_FOUND } = grpcStatus;
 
 export type Registration = {
   uid: string;
@@ -65,13 +67,6 @@ const LIST_READ_BATCH = 100;
 const LIST_READ_CONCURRENCY = 5;
 /** Users whose rejection marks are committed at once (one small batch each). */
 const MARK_CONCURRENCY = 8;
-/**
- * Attempts of one optimistic write (read, then a batch preconditioned on what was read) before the call
- * fails. Only a concurrent write to the same user's devices or the same token makes one fail; 50 calls
- * racing on one token (test/integration/devices.test.ts) settle within a few each.
- */
-const OPTIMISTIC_ATTEMPTS = 25;
-const OPTIMISTIC_BACKOFF_MS = 20;
 
 /** The one place that reads and writes `devices` and `userDevices` for the callables and the fan-out. */
 export class DeviceStore {
@@ -106,7 +101,7 @@ export class DeviceStore {
       locale: registration.locale ?? null,
       appVersion: registration.appVersion ?? null,
     };
-    return this.optimistically(async () => {
+    return retryRaced(async () => {
       const [device, mine] = (await this.db.getAll(this.device(deviceId), this.list(fields.uid))) as [
         DocumentSnapshot<DeviceDoc>,
         DocumentSnapshot<UserDevicesDoc>,
@@ -161,15 +156,7 @@ export class DeviceStore {
       // A token registered by someone else moves to the caller: off the previous owner's list.
       const previousOwner = stored && stored.uid !== fields.uid ? stored.uid : undefined;
       if (previousOwner !== undefined) {
-        const theirs = await this.list(previousOwner).get();
-        if (theirs.exists) {
-          updateWithPaths(
-            batch,
-            this.list(previousOwner),
-            [entryPath(deviceId), FieldValue.delete()],
-            theirs.updateTime as Timestamp,
-          );
-        }
+        this.unlist(batch, previousOwner, await this.list(previousOwner).get(), deviceId);
       }
       await batch.commit();
       return { deviceId, created: !stored, evicted };
@@ -179,22 +166,26 @@ export class DeviceStore {
   /** Deletes the device of `token` when `uid` owns it, and its entry in `uid`'s list; reports whether it did. */
   async unregister(uid: string, token: string): Promise<boolean> {
     const deviceId = deviceIdOf(token);
-    return this.optimistically(async () => {
+    return retryRaced(async () => {
       const [device, mine] = await this.db.getAll(this.device(deviceId), this.list(uid));
       if (!device?.exists || device.get("uid") !== uid) return false;
       const batch = this.db.batch();
       batch.delete(this.device(deviceId), { lastUpdateTime: device.updateTime as Timestamp });
-      if (mine?.exists) {
-        updateWithPaths(
-          batch,
-          this.list(uid),
-          [entryPath(deviceId), FieldValue.delete()],
-          mine.updateTime as Timestamp,
-        );
-      }
+      if (mine) this.unlist(batch, uid, mine, deviceId);
       await batch.commit();
       return true;
     });
+  }
+
+  /** Adds to `batch` the removal of `deviceId` from `uid`'s list, conditional on the list as `read`. */
+  private unlist(batch: WriteBatch, uid: string, read: DocumentSnapshot, deviceId: string): void {
+    if (!read.exists) return;
+    updateWithPaths(
+      batch,
+      this.list(uid),
+      [entryPath(deviceId), FieldValue.delete()],
+      read.updateTime as Timestamp,
+    );
   }
 
   /**
@@ -275,41 +266,4 @@ export class DeviceStore {
     });
     return result;
   }
-
-  /**
-   * Runs `attempt` (read, then one preconditioned batch) until its batch commits: a batch built on a read
-   * that another call has overtaken fails whole (FAILED_PRECONDITION, or ALREADY_EXISTS for a create), and
-   * is read and built again after a short random wait.
-   */
-  private async optimistically<T>(attempt: () => Promise<T>): Promise<T> {
-    for (let n = 1; ; n++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        const status = grpcCodeOf(error);
-        const raced = status === FAILED_PRECONDITION || status === ALREADY_EXISTS || status === ABORTED;
-        if (!raced || n >= OPTIMISTIC_ATTEMPTS) throw error;
-        await sleep(Math.random() * OPTIMISTIC_BACKOFF_MS * Math.min(n, 8));
-      }
-    }
-  }
-}
-
-/** A list doc's data as the fan-out reads it (no converter: one bad doc must not throw for the page). */
-function listOf(data: unknown): UserDevicesDoc | undefined {
-  const devices = (data as { devices?: unknown } | undefined)?.devices;
-  return devices && typeof devices === "object" ? { devices: devices as Record<string, unknown> } : undefined;
-}
-
-/** `batch.update(ref, path1, value1, path2, value2, …, { lastUpdateTime })`, from a flat list of pairs. */
-function updateWithPaths(
-  batch: WriteBatch,
-  ref: FirebaseFirestore.DocumentReference,
-  pairs: unknown[],
-  lastUpdateTime: Timestamp,
-): void {
-  const [first, value, ...rest] = pairs;
-  (batch.update as (...args: unknown[]) => WriteBatch).call(batch, ref, first, value, ...rest, {
-    lastUpdateTime,
-  });
 }

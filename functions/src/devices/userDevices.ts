@@ -16,7 +16,7 @@
  * read again.
  */
 import { z } from "zod";
-import { FieldPath, Timestamp } from "firebase-admin/firestore";
+import { FieldPath, Timestamp, type DocumentReference, type WriteBatch } from "firebase-admin/firestore";
 import { converterOf } from "../shared/converter";
 import { platforms } from "./platform";
 
@@ -62,4 +62,23 @@ export function listedEntries(doc: UserDevicesDoc | undefined): {
     else malformed.push(id);
   }
   return { entries, malformed };
+}
+
+/** A list doc's data as the fan-out reads it (no converter: one bad doc must not throw for the page). */
+export function listOf(data: unknown): UserDevicesDoc | undefined {
+  const devices = (data as { devices?: unknown } | undefined)?.devices;
+  return devices && typeof devices === "object" ? { devices: devices as Record<string, unknown> } : undefined;
+}
+
+/** `batch.update(ref, path1, value1, path2, value2, …, { lastUpdateTime })`, from a flat list of pairs. */
+export function updateWithPaths(
+  batch: WriteBatch,
+  ref: DocumentReference,
+  pairs: unknown[],
+  lastUpdateTime: Timestamp,
+): void {
+  const [first, value, ...rest] = pairs;
+  (batch.update as (...args: unknown[]) => WriteBatch).call(batch, ref, first, value, ...rest, {
+    lastUpdateTime,
+  });
 }
