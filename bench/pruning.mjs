@@ -50,7 +50,7 @@ async function countOf(query) {
 /** One run of the real prune in a fresh child process; its timing, summary and memory. */
 function pruneInChild(rate) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PRUNE_CHILD, "--child"], {
+    const child = spawn(process.execPath, ["--expose-gc", PRUNE_CHILD, "--child"], {
       env: {
         ...process.env,
         TOKEN_STALE_DAYS: String(STALE_DAYS),
@@ -144,11 +144,14 @@ export async function measurePrune(db, { total, stale, loopSample, memorySizes, 
             seconds: round(memory[size].seconds, 1),
             peak_rss_mib: round(memory[size].maxRssMiB, 1),
             peak_heap_mib: round(memory[size].heapPeakMiB, 1),
+            peak_live_heap_mib: round(memory[size].liveHeapPeakMiB, 1),
           },
         ]),
       ),
       prune_memory_ratio: round(memory[large].maxRssMiB / memory[small].maxRssMiB, 2),
       prune_heap_ratio: round(memory[large].heapPeakMiB / memory[small].heapPeakMiB, 2),
+      // What the prune holds (live after a full collection) as the stale devices grow tenfold.
+      prune_live_heap_ratio: round(memory[large].liveHeapPeakMiB / memory[small].liveHeapPeakMiB, 2),
     };
   } finally {
     const removed = await deleteAll(db, freshQuery);

@@ -234,12 +234,12 @@ function table(results) {
     ...Object.entries(prune?.memory ?? {}).map(([size, m]) => [
       `prune peak memory, ${size} stale`,
       `${m.peak_rss_mib} MiB RSS`,
-      `heap ${m.peak_heap_mib} MiB, ${m.seconds} s`,
+      `heap ${m.peak_heap_mib} MiB (live after a full GC ${m.peak_live_heap_mib} MiB), ${m.seconds} s`,
     ]),
     [
       "prune_memory_ratio",
       na(results.prune_memory_ratio),
-      `peak RSS; heap ratio ${na(prune?.prune_heap_ratio)}`,
+      `peak RSS; sampled heap ${na(prune?.prune_heap_ratio)}, live heap ${na(prune?.prune_live_heap_ratio)}`,
     ],
     [
       "cold start: functions entry",
