@@ -225,8 +225,9 @@ const drills = [
   {
     name: "killed in the middle of enqueueing slices: the retry enqueues the rest, every device once",
     async run() {
-      const { tokens, event } = await arrangePost({ followers: 120, devicesEach: 10 });
-      // Slices 0 and 1 are enqueued; the enqueues of 2 and 3 are still in flight when the run is killed.
+      // 1,600 devices: 4 slices of whole followers (500, 500, 500, 100). Slices 0 and 1 are enqueued; the
+      // enqueues of 2 and 3 are still in flight when the run is killed.
+      const { tokens, event } = await arrangePost({ followers: 160, devicesEach: 10 });
       const proxy = await tasksProxy(({ taskName }) =>
         /-[01]$/.test(taskName) ? { kind: "forward" } : { kind: "hang" },
       );
@@ -254,10 +255,10 @@ const drills = [
         120_000,
       );
       const counts = tally(await pushesPerToken(tokens));
-      check(counts.once === 1200 && counts.more === 0, `pushes per device: ${JSON.stringify(counts)}`);
+      check(counts.once === 1600 && counts.more === 0, `pushes per device: ${JSON.stringify(counts)}`);
       check(
         record.status === "done" &&
-          record.sent === 1200 &&
+          record.sent === 1600 &&
           record.slicesDone === 4 &&
           record.enqueueing === false,
         `record: ${JSON.stringify({ ...record, content: undefined })}`,
