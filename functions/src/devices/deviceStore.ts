@@ -30,37 +30,11 @@ import { errorText } from "../shared/errorText";
 import { grpcCodeOf, grpcStatus } from "../shared/grpc";
 import { retryRaced, retryTransient } from "../shared/writeRetry";
 import { log } from "../log";
+import type { MarkRejectedResult, Registration, RegistrationResult, Rejection } from "./deviceTypes";
 
 const { FAILED_PRECONDITION, NOT_FOUND } = grpcStatus;
 
-export type Registration = {
-  uid: string;
-  token: string;
-  platform: DeviceDoc["platform"];
-  locale?: string | undefined;
-  appVersion?: string | undefined;
-};
-
-/**
- * A token FCM refused for good, as the fan-out reports it: the device, its owner as the fan-out read it,
- * and `updateTime`, the owner's `userDevices` doc's update time at that read (absent: mark regardless).
- */
-export type Rejection = { deviceId: string; uid: string; code: string; updateTime?: Timestamp | undefined };
-
-export type MarkRejectedResult = {
-  marked: number;
-  /** Re-registered, moved or deleted since the fan-out read them: left alone. */
-  skipped: number;
-  failed: number;
-  /** The first few failures, for an error log (device ids only). */
-  failures: { deviceId: string; error: string }[];
-};
-
-export type RegistrationResult = {
-  deviceId: string;
-  created: boolean;
-  evicted: string[];
-};
+export type { MarkRejectedResult, Registration, RegistrationResult, Rejection } from "./deviceTypes";
 
 /** User docs one `getAll` reads, and how many such reads run at once. */
 const LIST_READ_BATCH = 100;
