@@ -89,7 +89,7 @@ export async function planAudience(
   if (!tasks || source.maxDevices <= tasks.threshold) {
     // The first page is read here, while a failure can still be retried; the rest as the send goes.
     const first = await pages.next();
-    return { kind: "direct", content, audience: continued(first, pages) };
+    return { kind: "direct", content, audience: pagesOf(first.done ? [] : [first.value], pages) };
   }
 
   const read: AudiencePage[] = [];
@@ -130,17 +130,12 @@ function groupsOf(page: AudiencePage): AudienceGroup[] {
   return page.recipients.map((uid) => ({ uids: [uid], devices: perUid.get(uid) ?? 0 }));
 }
 
-/** The pages of `rest`, after `first` (already read). */
-async function* continued(
-  first: IteratorResult<AudiencePage>,
-  rest: AsyncIterator<AudiencePage>,
+/** The pages `read` already, then those of `rest` (when the audience was not read to its end). */
+async function* pagesOf(
+  read: readonly AudiencePage[],
+  rest?: AsyncIterator<AudiencePage>,
 ): AsyncGenerator<AudiencePage> {
-  if (first.done) return;
-  yield first.value;
+  yield* read;
+  if (!rest) return;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-}
-
-/** Pages read already, as the stream the send reads. */
-async function* pagesOf(pages: readonly AudiencePage[]): AsyncGenerator<AudiencePage> {
-  for (const page of pages) yield await Promise.resolve(page);
 }
