@@ -27,6 +27,8 @@ async function seedAudience(db, recipients) {
   const run = randomUUID().slice(0, 8);
   const postId = `bench-mem-${run}`;
   const now = Timestamp.now();
+  // Subscribed an hour ago: the first comment folds them into the post's roster (functions/src/posts/roster.ts).
+  const subscribedAt = Timestamp.fromMillis(now.toMillis() - 3_600_000);
   const started = performance.now();
   await db
     .doc(`posts/${postId}`)
@@ -47,7 +49,7 @@ async function seedAudience(db, recipients) {
         lastSeenAt: now,
       };
       const deviceId = deviceIdOf(device.token);
-      batch.set(db.doc(`posts/${postId}/subscribers/${uid}`), { muted: false, since: now });
+      batch.set(db.doc(`posts/${postId}/subscribers/${uid}`), { muted: false, since: subscribedAt });
       batch.set(db.doc(`devices/${deviceId}`), device);
       batch.set(db.doc(`userDevices/${uid}`), { devices: { [deviceId]: listEntryOf(device) } });
     },
@@ -55,7 +57,30 @@ async function seedAudience(db, recipients) {
     166,
   );
   progress(`seeded ${recipients} recipients in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return { postId, run, recipients, deliveries: [] };
+  return { postId, run, recipients, deliveries: [], posts: [postId] };
+}
+
+/** Another post followed by the same users, subscribed an hour ago and not folded yet (no comment so far). */
+async function addPost(db, world) {
+  const { Timestamp } = require("firebase-admin/firestore");
+  const postId = `${world.postId}-${world.posts.length}`;
+  const subscribedAt = Timestamp.fromMillis(Date.now() - 3_600_000);
+  await db
+    .doc(`posts/${postId}`)
+    .set({ authorId: `bench-mem-author-${world.run}`, title: "Reads", createdAt: subscribedAt });
+  await writeInBatches(
+    db,
+    world.recipients,
+    (batch, i) =>
+      batch.set(db.doc(`posts/${postId}/subscribers/${uidOf(world.run, i)}`), {
+        muted: false,
+        since: subscribedAt,
+      }),
+    4,
+    500,
+  );
+  world.posts.push(postId);
+  return postId;
 }
 
 /**
@@ -68,11 +93,16 @@ async function cleanUp(db, world) {
   const writer = db.bulkWriter({ throttling: false });
   for (let i = 0; i < world.recipients; i++) {
     const uid = uidOf(world.run, i);
-    void writer.delete(db.doc(`posts/${world.postId}/subscribers/${uid}`));
+    for (const postId of world.posts) void writer.delete(db.doc(`posts/${postId}/subscribers/${uid}`));
     void writer.delete(db.doc(`userDevices/${uid}`));
     void writer.delete(db.doc(`devices/${deviceIdOf(tokenOf(world.run, i))}`));
   }
-  void writer.delete(db.doc(`posts/${world.postId}`));
+  for (const postId of world.posts) {
+    void writer.delete(db.doc(`posts/${postId}`));
+    for (let n = 0; n * 5_000 < world.recipients; n++)
+      void writer.delete(db.doc(`posts/${postId}/roster/${n}`));
+    void writer.delete(db.doc(`posts/${postId}/roster/meta`));
+  }
   for (const path of world.deliveries) void writer.delete(db.doc(path));
   void writer.delete(db.doc(`users/bench-mem-commenter-${world.run}`));
   await writer.close();
@@ -81,7 +111,7 @@ async function cleanUp(db, world) {
 const uidOf = (run, i) => `bench-mem-${run}-${String(i).padStart(6, "0")}`;
 const tokenOf = (run, i) => benchToken(`bench-mem-${run}-${i}`);
 
-function fanOutInChild(world, countReads) {
+function fanOutInChild(world, countReads, postId = world.postId) {
   const commentId = `bench-mem-comment-${randomUUID().slice(0, 8)}`;
   // The child's delivery record (bench/fanout.child.mjs names the event so).
   world.deliveries.push(`pushDeliveries/bench-fanout-${commentId}`);
@@ -91,7 +121,7 @@ function fanOutInChild(world, countReads) {
       [
         "--expose-gc",
         CHILD,
-        world.postId,
+        postId,
         commentId,
         `bench-mem-commenter-${world.run}`,
         ...(countReads ? ["--count-reads"] : []),
@@ -136,14 +166,23 @@ export async function measureFanOutMemory(db, { sizes }) {
           `(sampled peak ${memory[size].peak_heap_mib} MiB), ${memory[size].seconds} s`,
       );
       if (size === sizes[0]) {
+        // A comment on a post whose subscribers its last comment folded (the memory run's): the usual case.
         await clearFcmLog();
-        const counted = await fanOutInChild(world, true);
+        const steady = await fanOutInChild(world, true);
+        // And the first comment on a post: it reads every subscriber doc, and folds them.
+        const first = await fanOutInChild(world, true, await addPost(db, world));
+        const perRecipient = (run) => round(run.reads / run.outcome.counts.recipients, 3);
         reads = {
-          recipients: counted.outcome.counts.recipients,
-          reads: counted.reads,
-          reads_per_recipient: round(counted.reads / counted.outcome.counts.recipients, 3),
+          recipients: steady.outcome.counts.recipients,
+          reads: steady.reads,
+          reads_per_recipient: perRecipient(steady),
+          first_comment_reads: first.reads,
+          first_comment_reads_per_recipient: perRecipient(first),
         };
-        progress(`reads: ${counted.reads} documents for ${counted.outcome.counts.recipients} recipients`);
+        progress(
+          `reads: ${steady.reads} documents for ${steady.outcome.counts.recipients} recipients ` +
+            `(the post's first comment: ${first.reads})`,
+        );
       }
     } finally {
       await clearFcmLog();

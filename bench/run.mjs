@@ -218,7 +218,8 @@ function table(results) {
     [
       "reads_per_recipient",
       na(results.reads_per_recipient),
-      `${na(results.fanout_memory?.reads?.reads)} documents read for ${na(results.fanout_memory?.reads?.recipients)} recipients, one comment`,
+      `${na(results.fanout_memory?.reads?.reads)} documents read for ${na(results.fanout_memory?.reads?.recipients)} recipients, one comment; ` +
+        `a post's first comment ${na(results.fanout_memory?.reads?.first_comment_reads_per_recipient)} per recipient`,
     ],
     [
       `prune, ${SIZES.prune.stale} stale of ${SIZES.prune.total}`,

@@ -437,6 +437,7 @@ describe.each([
     { postId: "post-1", commentId: "comment-1", status: "done" },
   ],
   ["pushWindows/{postId}", "pushWindows", { windows: [], status: "open" }],
+  ["posts/{postId}/roster/{shard}", `${POST}/roster`, { uids: [ALICE, BOB] }],
 ])("%s is unreachable from any client", (_, collectionId, data) => {
   const path = `${collectionId}/doc-1`;
 

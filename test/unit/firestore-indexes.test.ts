@@ -30,8 +30,10 @@ describe("firestore.indexes.json", () => {
   });
 
   it("has a composite index for every query on more than one field", () => {
+    // Every index ends with the document id (`__name__`) in the order of its last field, so ordering by it
+    // after one field (a cursor over `since`, then uid) needs no composite index.
     const missing = queries
-      .filter((query) => query.fields.length > 1)
+      .filter((query) => query.fields.filter((field) => field !== "__name__").length > 1)
       .filter((query) => !indexes.some((index) => indexServes(index, query)))
       .map(
         (query) => `${query.at}: ${query.collection ?? "?"} on [${query.fields.join(", ")}] — ${query.text}`,

@@ -1,6 +1,7 @@
 import { coalesceLog } from "./coalesce";
 import { commentPushLog } from "./commentPush";
 import { deviceLog } from "./devices";
+import { postLog } from "./posts";
 import { pruneLog } from "./prune";
 import { sweepLog } from "./sweep";
 
@@ -8,4 +9,4 @@ import { sweepLog } from "./sweep";
  * The named log events of the project, each with structured fields (`firebase-functions/logger`). Tokens
  * never appear whole: callers pass a device id (a hash) or a token tail.
  */
-export const log = { ...deviceLog, ...pruneLog, ...commentPushLog, ...sweepLog, ...coalesceLog };
+export const log = { ...deviceLog, ...pruneLog, ...commentPushLog, ...sweepLog, ...coalesceLog, ...postLog };

@@ -3,6 +3,8 @@ import { FieldPath, FieldValue, Timestamp, type Firestore } from "firebase-admin
 import type { Subscriber } from "../commentPush/domain/recipients";
 import { converterOf } from "../shared/converter";
 import { grpcStatus, hasGrpcCode } from "../shared/grpc";
+import { log } from "../log";
+import { FOLD_MARGIN_MS, Roster, type RosterCursor, type RosterState, type SubscriberSince } from "./roster";
 
 const timestamp = z.instanceof(Timestamp);
 
@@ -37,6 +39,7 @@ export const POSTS = "posts";
 export const COMMENTS = "comments";
 export const SUBSCRIBERS = "subscribers";
 const MUTED = "muted" satisfies keyof SubscriberDoc;
+const SINCE = "since" satisfies keyof SubscriberDoc;
 
 /**
  * Subscribers are read this many at a time (after a first, smaller page: the first pushes need only that),
@@ -49,7 +52,11 @@ export const FIRST_SUBSCRIBER_PAGE_SIZE = 100;
 
 /** The one place that reads and writes `posts` and their `comments` and `subscribers`. */
 export class PostStore {
-  constructor(private readonly db: Firestore) {}
+  /** `foldMarginMs`: how much older than a read a subscriber doc must be to be folded (roster.ts). */
+  constructor(
+    private readonly db: Firestore,
+    private readonly foldMarginMs = FOLD_MARGIN_MS,
+  ) {}
 
   private posts() {
     return this.db.collection(POSTS).withConverter(postConverter);
@@ -107,31 +114,85 @@ export class PostStore {
   }
 
   /**
-   * Every subscriber of the post, a page of `pageSize` at a time (the first of `firstPageSize`) in document-id order (`startAfter` the last
-   * id continues it; the single-field order needs no composite index). Only `muted`
-   * is read (a projection), and only each page's uids and mutes are kept: the snapshots are let go.
+   * Every subscriber of the post, a page at a time: first those folded into its roster (a shard doc of up
+   * to 5,000 uids each, read one by one), then, `pageSize` at a time (the first of `firstPageSize`), the
+   * subscriber docs past the roster's cursor in (`since`, uid) order, folding them into the roster as they
+   * are read (roster.ts). `muted` is exact either way: a roster uid is muted when the one query of the
+   * post's muted subscribers says so; a doc read past the cursor says it itself. Only each page's uids and
+   * mutes are kept: the snapshots are let go.
    */
   async *subscriberPages(
     postId: string,
     pageSize = SUBSCRIBER_PAGE_SIZE,
     firstPageSize = Math.min(pageSize, FIRST_SUBSCRIBER_PAGE_SIZE),
   ): AsyncGenerator<Subscriber[]> {
-    let after: string | undefined;
+    const roster = new Roster(this.db, postId, this.foldMarginMs);
+    const [read, muted] = await Promise.all([roster.read(), this.mutedSubscribers(postId)]);
+    // `state` is the roster as this read knows it, while it may still fold; `undefined` once it may not.
+    let state: RosterState | undefined = read;
+    let after: RosterCursor | undefined;
+    for (const [n, shard] of read.shards.entries()) {
+      const uids = await roster.uids(n, shard.size);
+      if (!uids) {
+        // Shorter than the meta doc says: only a hand-edited roster is. Trusted up to the shard before.
+        log.rosterShardShort({ postId, shard: n, size: shard.size });
+        state = await roster.truncate(read, n, n > 0 ? (state?.tail ?? []) : []).catch(() => undefined);
+        break;
+      }
+      after = shard.through;
+      if (state) state = { ...state, tail: uids };
+      yield uids.map((uid) => ({ uid, muted: muted.has(uid) }));
+    }
+
     for (let limit = firstPageSize; ; limit = pageSize) {
       const query = this.subscribers(postId)
         .withConverter(null)
+        .orderBy(SINCE)
         .orderBy(FieldPath.documentId())
-        .select(MUTED)
+        .select(MUTED, SINCE)
         .limit(limit);
-      const page = await (after === undefined ? query : query.startAfter(after)).get();
-      const subscribers = page.docs.map((doc) => ({ uid: doc.id, muted: doc.get(MUTED) === true }));
-      if (subscribers.length > 0) yield subscribers;
+      const page = await (after === undefined ? query : query.startAfter(after.since, after.uid)).get();
+      const docs = page.docs.map((doc) => ({
+        uid: doc.id,
+        muted: doc.get(MUTED) === true,
+        since: doc.get(SINCE) as unknown,
+      }));
+      if (docs.length > 0) yield docs.map(({ uid, muted }) => ({ uid, muted }));
+      // Folded while the consumer handles the page just handed over (it asks for the next one at once).
+      if (state) state = await this.fold(roster, state, docs, page.readTime);
       if (page.docs.length < limit) return;
-      after = page.docs[page.docs.length - 1]?.id;
+      const last = docs[docs.length - 1]!;
+      after = { since: last.since as Timestamp, uid: last.uid };
     }
   }
 
-  /** Every subscriber of the post, in document-id order (a window's digest counts them all at once). */
+  /** The roster after folding `docs` into it, or `undefined` when this read stops folding (roster.ts). */
+  private async fold(
+    roster: Roster,
+    state: RosterState,
+    docs: readonly SubscriberSince[],
+    readTime: Timestamp,
+  ): Promise<RosterState | undefined> {
+    try {
+      return await roster.fold(state, docs, readTime);
+    } catch (error) {
+      // Another fan-out folded the roster first: it carries on from there, and this read needs no roster.
+      if (
+        !hasGrpcCode(error, grpcStatus.FAILED_PRECONDITION) &&
+        !hasGrpcCode(error, grpcStatus.ALREADY_EXISTS)
+      )
+        log.rosterFoldFailed({ error });
+      return undefined;
+    }
+  }
+
+  /** The uids of the post's muted subscribers: one query, billed one read per muted subscriber. */
+  private async mutedSubscribers(postId: string): Promise<Set<string>> {
+    const page = await this.subscribers(postId).withConverter(null).where(MUTED, "==", true).select().get();
+    return new Set(page.docs.map((doc) => doc.id));
+  }
+
+  /** Every subscriber of the post (a window's digest counts them all at once). */
   async subscribersOf(postId: string, pageSize = SUBSCRIBER_PAGE_SIZE): Promise<Subscriber[]> {
     const all: Subscriber[] = [];
     for await (const page of this.subscriberPages(postId, pageSize)) all.push(...page);
