@@ -22,7 +22,7 @@ export const FIRST_AUDIENCE_PAGE_SIZE = 50;
 
 /**
  * The audience of a comment on a post (docs/api.md, "Who is notified of a new comment"): the post's author
- * first (unless they muted the post or wrote the comment), then every subscriber in id order but the
+ * first (unless they muted the post or wrote the comment), then every subscriber (roster first) but the
  * commenter, the muted and the author (counted once), minus those who opted out.
  */
 export async function* commentAudience(

@@ -13,7 +13,9 @@
  * the read are folded, which leaves room for any clock skew between a commit and its timestamp.
  *
  * Who is notified stays exact: the roster says who subscribed, never who muted. A shard's uids are
- * reduced by the post's muted subscribers, read with one query (`muted == true`) each time.
+ * reduced by the post's muted subscribers, read with one query (`muted == true`) each time. Nothing in the
+ * app deletes a subscriber doc (the rules refuse it); one deleted by hand stays in the roster until the
+ * roster is deleted too (the next comment rebuilds it).
  *
  * Only the fan-out writes the roster, as it reads past the cursor: one batch per page of subscribers,
  * filling the last shard (of `ROSTER_SHARD_SIZE` uids) before starting another, conditional on the meta
