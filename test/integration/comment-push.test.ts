@@ -11,6 +11,7 @@ import {
   registerDevice,
   setProfile,
   subscribe,
+  waitOutWindowOf,
   writePost,
   type Device,
   type PushMessage,
@@ -37,14 +38,6 @@ async function device(client: Client, options: Parameters<typeof registerDevice>
   const registered = await registerDevice(client, options);
   made.devices.push(registered);
   return registered;
-}
-
-/** Waits until the post's newest coalescing window has closed (pushWindows/{postId}). */
-async function waitOutWindowOf(postId: string): Promise<void> {
-  const windows = (await adminDb().collection("pushWindows").doc(postId).get()).get("windows") as
-    { closesAt: number }[] | undefined;
-  const waitMs = (windows?.[0]?.closesAt ?? 0) + 500 - Date.now();
-  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
 }
 
 const byToken = (messages: PushMessage[]) => new Map(messages.map((message) => [message.token, message]));

@@ -16,6 +16,7 @@ import {
   registerDevice,
   setProfile,
   subscribe,
+  waitOutWindowOf,
   writePost,
   type Device,
 } from "../support/commentPush";
@@ -248,10 +249,7 @@ describe("a comment on a post whose subscribers are in its roster", () => {
     await setProfile(optingOut.client, "Dana", { comments: false });
     await subscribe(joining.client, postId, false);
     // Past the coalescing window the first comment opened, so the next one is pushed at once.
-    const window = (await adminDb().doc(`pushWindows/${postId}`).get()).get("windows") as
-      { closesAt: number }[] | undefined;
-    const waitMs = (window?.[0]?.closesAt ?? 0) + 500 - Date.now();
-    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    await waitOutWindowOf(postId);
 
     expect(await pushedTo(commenter.client, postId, devices)).toEqual(tokens(author, staying, joining));
   });

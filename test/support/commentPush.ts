@@ -107,6 +107,14 @@ export async function comment(client: Client, postId: string, text: string): Pro
   return ref.id;
 }
 
+/** Waits until the post's newest coalescing window has closed (pushWindows/{postId}). */
+export async function waitOutWindowOf(postId: string): Promise<void> {
+  const windows = (await adminDb().collection("pushWindows").doc(postId).get()).get("windows") as
+    { closesAt: number }[] | undefined;
+  const waitMs = (windows?.[0]?.closesAt ?? 0) + 500 - Date.now();
+  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+}
+
 // --- What the server recorded ---------------------------------------------------------------------------
 
 export type Delivery = DocumentData & { id: string };
