@@ -9,8 +9,9 @@ export const postLog = {
       fields,
     );
   },
-  rosterFoldFailed(fields: { error: unknown }) {
+  rosterFoldFailed(fields: { postId: string; error: unknown }) {
     logger.warn("subscriber roster: folding failed; the subscribers stay read from their docs", {
+      postId: fields.postId,
       error: errorText(fields.error),
     });
   },

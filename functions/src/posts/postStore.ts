@@ -159,7 +159,7 @@ export class PostStore {
       }));
       if (docs.length > 0) yield docs.map(({ uid, muted }) => ({ uid, muted }));
       // Folded while the consumer handles the page just handed over (it asks for the next one at once).
-      if (state) state = await this.fold(roster, state, docs, page.readTime);
+      if (state) state = await this.fold(postId, roster, state, docs, page.readTime);
       if (page.docs.length < limit) return;
       const last = docs[docs.length - 1]!;
       after = { since: last.since as Timestamp, uid: last.uid };
@@ -168,6 +168,7 @@ export class PostStore {
 
   /** The roster after folding `docs` into it, or `undefined` when this read stops folding (roster.ts). */
   private async fold(
+    postId: string,
     roster: Roster,
     state: RosterState,
     docs: readonly SubscriberSince[],
@@ -181,7 +182,7 @@ export class PostStore {
         !hasGrpcCode(error, grpcStatus.FAILED_PRECONDITION) &&
         !hasGrpcCode(error, grpcStatus.ALREADY_EXISTS)
       )
-        log.rosterFoldFailed({ error });
+        log.rosterFoldFailed({ postId, error });
       return undefined;
     }
   }

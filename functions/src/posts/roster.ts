@@ -130,7 +130,7 @@ export class Roster {
     for (let start = 0; start < rest.length; start += ROSTER_SHARD_SIZE) {
       const docs = rest.slice(start, start + ROSTER_SHARD_SIZE);
       tail = uidsOf(docs);
-      // A set, not a create: a shard past the meta doc's count belongs to nobody (a failed fold's is not).
+      // A set, not a create: a shard doc past the meta doc's count (left by a roster cut back) is nobody's.
       batch.set(this.shard(shards.length), { uids: tail });
       shards.push({ size: docs.length, through: cursorAt(docs[docs.length - 1]!) });
     }
