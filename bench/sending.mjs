@@ -24,7 +24,7 @@ function messaging() {
 
 /** `count` comment pushes as the trigger composes them, for devices of mixed platforms and locales. */
 export function prebuiltPushes(count, label) {
-  const { composeCommentPush } = require("../functions/lib/commentPush/domain/compose.js");
+  const { composeCommentPush } = require("../functions/lib/push/kinds/comment/compose.js");
   return Array.from({ length: count }, (_, i) =>
     composeCommentPush({
       device: {

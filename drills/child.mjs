@@ -1,6 +1,6 @@
 // One run of the comment trigger's handler in a process of its own, as a Cloud Functions instance would run
 // it: the built functions (functions/lib) against the emulators the drill runner points it at. The runner
-// may kill it for real (PUSH_CRASH_AT, functions/src/commentPush/crashPoint.ts) and then start another.
+// may kill it for real (PUSH_CRASH_AT, functions/src/push/crashPoint.ts) and then start another.
 //
 //   node drills/child.mjs '<json: { event, leaseMs, threshold }>'
 //
@@ -11,9 +11,9 @@ const require = createRequire(import.meta.url);
 const lib = (path) => require(`../functions/lib/${path}`);
 
 const { event, leaseMs, threshold } = JSON.parse(process.argv[2] ?? "{}");
-const { commentPushDeps, commentPushStoresOn, commentSliceQueue } = lib("commentPush/defaults.js");
-const { fanOutComment } = lib("commentPush/direct.js");
-const { defaultRetryPolicy } = lib("commentPush/domain/retryPolicy.js");
+const { commentPushDeps, commentPushStoresOn, commentSliceQueue } = lib("push/defaults.js");
+const { fanOutComment } = lib("push/delivery.js");
+const { defaultRetryPolicy } = lib("push/domain/retryPolicy.js");
 const { firestore } = lib("shared/admin.js");
 
 const { Timestamp } = require("firebase-admin/firestore");

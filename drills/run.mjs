@@ -44,9 +44,9 @@ async function setFcmLatency(ms) {
 
 /** One sweep in this process, its clock `aheadMs` in the future (the sweeper a while later). */
 async function sweepAhead(aheadMs) {
-  const { SweepStore } = require("../functions/lib/commentPush/store/sweepStore.js");
-  const { DeliveryStore, MAX_GATE_ATTEMPTS } = require("../functions/lib/commentPush/store/deliveryStore.js");
-  const { sweepDeliveries } = require("../functions/lib/commentPush/sweepDeliveries.js");
+  const { SweepStore } = require("../functions/lib/push/store/sweepStore.js");
+  const { DeliveryStore, MAX_GATE_ATTEMPTS } = require("../functions/lib/push/store/deliveryStore.js");
+  const { sweepDeliveries } = require("../functions/lib/push/sweepDeliveries.js");
   const deliveries = new DeliveryStore(db, { maxAttempts: MAX_GATE_ATTEMPTS, leaseMs: 0 });
   return sweepDeliveries({ store: new SweepStore(db, deliveries), now: () => Date.now() + aheadMs });
 }

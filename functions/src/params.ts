@@ -5,7 +5,7 @@
  */
 import { defineBoolean, defineInt, defineString } from "firebase-functions/params";
 import { setGlobalOptions } from "firebase-functions/v2/options";
-import { defaultRetryPolicy, type RetryPolicy } from "./commentPush/domain/retryPolicy";
+import { defaultRetryPolicy, type RetryPolicy } from "./push/domain/retryPolicy";
 
 /** The region of every function (docs/api.md). */
 export const REGION = "us-central1";

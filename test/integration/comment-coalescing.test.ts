@@ -29,7 +29,7 @@ import {
 } from "../support/emulators";
 import { handleCommentCreated } from "../../functions/src/functions/onCommentCreated";
 import { handleCommentDigest } from "../../functions/src/functions/sendCommentDigest";
-import type { DigestQueue, DigestTask } from "../../functions/src/commentPush/coalesce/digestTask";
+import type { DigestQueue, DigestTask } from "../../functions/src/push/kinds/comment/coalesce/digestTask";
 
 const made = {
   devices: [] as Device[],

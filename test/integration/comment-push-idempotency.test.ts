@@ -8,13 +8,13 @@ import { randomUUID } from "node:crypto";
 import { deleteApp, initializeApp, type App } from "firebase-admin/app";
 import { FieldValue, getFirestore, type Firestore } from "firebase-admin/firestore";
 import type { Messaging } from "firebase-admin/messaging";
-import { commentPushStoresOn } from "../../functions/src/commentPush/defaults";
-import type { CommentCreatedEvent, CommentPushStores } from "../../functions/src/commentPush/deps";
+import { commentPushStoresOn } from "../../functions/src/push/defaults";
+import type { CommentCreatedEvent, CommentPushStores } from "../../functions/src/push/deps";
 import { DeviceStore } from "../../functions/src/devices/deviceStore";
 import { emulatorMessaging, messagingTargetFromEnv } from "../../functions/src/shared/messaging";
 import { handleCommentCreated } from "../../functions/src/functions/onCommentCreated";
 import { PostStore } from "../../functions/src/posts/postStore";
-import { defaultRetryPolicy } from "../../functions/src/commentPush/domain/retryPolicy";
+import { defaultRetryPolicy } from "../../functions/src/push/domain/retryPolicy";
 import { countsByToken, outcomeKind } from "../support/commentPush";
 import { PROJECT_ID, uniqueToken } from "../support/emulators";
 

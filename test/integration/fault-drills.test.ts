@@ -15,8 +15,8 @@ import { deleteApp, initializeApp, type App } from "firebase-admin/app";
 import { FieldValue, getFirestore, Timestamp, type Firestore } from "firebase-admin/firestore";
 import type { Messaging } from "firebase-admin/messaging";
 import type { ScheduledEvent } from "firebase-functions/v2/scheduler";
-import { commentPushStoresOn } from "../../functions/src/commentPush/defaults";
-import type { CommentCreatedEvent } from "../../functions/src/commentPush/deps";
+import { commentPushStoresOn } from "../../functions/src/push/defaults";
+import type { CommentCreatedEvent } from "../../functions/src/push/deps";
 import { DevicePruneStore } from "../../functions/src/devices/devicePruneStore";
 import { DeviceStore } from "../../functions/src/devices/deviceStore";
 import { seedDevices } from "../../functions/src/devices/seed";
@@ -24,7 +24,7 @@ import { emulatorMessaging, messagingTargetFromEnv } from "../../functions/src/s
 import { handleCommentCreated } from "../../functions/src/functions/onCommentCreated";
 import { DAY_MS } from "../../functions/src/prune/cutoff";
 import { handlePruneDevices } from "../../functions/src/functions/pruneDevices";
-import { defaultRetryPolicy } from "../../functions/src/commentPush/domain/retryPolicy";
+import { defaultRetryPolicy } from "../../functions/src/push/domain/retryPolicy";
 import {
   cleanUp,
   clearFaults,

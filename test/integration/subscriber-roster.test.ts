@@ -7,7 +7,7 @@ import { doc, updateDoc } from "firebase/firestore";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { PostStore } from "../../functions/src/posts/postStore";
 import { ROSTER_SHARD_SIZE } from "../../functions/src/posts/roster";
-import type { Subscriber } from "../../functions/src/commentPush/domain/recipients";
+import type { Subscriber } from "../../functions/src/push/kinds/comment/recipients";
 import {
   cleanUp,
   comment,

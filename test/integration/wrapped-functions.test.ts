@@ -16,7 +16,7 @@ import {
   sendCommentPushSlice,
   unregisterDevice,
 } from "../../functions/src/index";
-import type { SliceQueue, SliceTask } from "../../functions/src/commentPush/sliceTask";
+import type { SliceQueue, SliceTask } from "../../functions/src/push/sliceTask";
 import { deviceIdOf } from "../../functions/src/devices/deviceId";
 import { handleCommentCreated } from "../../functions/src/functions/onCommentCreated";
 import { DAY_MS } from "../../functions/src/prune/cutoff";

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { addDoc, collection, doc, serverTimestamp, setDoc } from "firebase/firestore";
 import type { DocumentData } from "firebase-admin/firestore";
 import { adminDb, eventually, PROJECT_ID, uniqueToken, type Client } from "./emulators";
-import { DeliveryLeasedError } from "../../functions/src/commentPush/direct";
+import { DeliveryLeasedError } from "../../functions/src/push/delivery";
 
 function fcmEmulatorUrl(): string {
   const host = process.env.FCM_EMULATOR_HOST;

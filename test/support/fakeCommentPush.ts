@@ -5,18 +5,18 @@ import type {
   CommentCreatedEvent,
   CommentPushDeps,
   CommentPushStores,
-} from "../../functions/src/commentPush/deps";
-import type { CommentPush } from "../../functions/src/commentPush/domain/compose";
-import type { SendAnswer } from "../../functions/src/commentPush/domain/deliver";
-import { beginResultOf, decideGate, type GateStatus } from "../../functions/src/commentPush/domain/gate";
-import { defaultRetryPolicy } from "../../functions/src/commentPush/domain/retryPolicy";
-import type { Subscriber } from "../../functions/src/commentPush/domain/recipients";
-import type { CommentContent } from "../../functions/src/commentPush/sliceTask";
+} from "../../functions/src/push/deps";
+import type { CommentPush } from "../../functions/src/push/kinds/comment/compose";
+import type { SendAnswer } from "../../functions/src/push/domain/deliver";
+import { beginResultOf, decideGate, type GateStatus } from "../../functions/src/push/domain/gate";
+import { defaultRetryPolicy } from "../../functions/src/push/domain/retryPolicy";
+import type { Subscriber } from "../../functions/src/push/kinds/comment/recipients";
+import type { CommentContent } from "../../functions/src/push/sliceTask";
 import type {
   DeliveryCounts,
   PlannedSlice,
   SliceCounts,
-} from "../../functions/src/commentPush/store/deliveryDocs";
+} from "../../functions/src/push/store/deliveryDocs";
 import type { ActiveDevice } from "../../functions/src/devices/deviceDoc";
 import type { Rejection } from "../../functions/src/devices/deviceStore";
 

@@ -1,11 +1,11 @@
 // A window's digest through the comment push's own state machine, with in-memory stores: one record and
 // gate of its own, each recipient's own count, and above the task threshold the same slices, carrying
 // only their recipients' counts. The same flows against the emulators: test/integration/comment-coalescing.test.ts.
-import { sendDigest } from "../../functions/src/commentPush/coalesce/digest";
-import type { SliceQueue, SliceTask } from "../../functions/src/commentPush/sliceTask";
-import type { CommentPushStores } from "../../functions/src/commentPush/deps";
-import { sendSlice } from "../../functions/src/commentPush/slice";
-import type { DigestTask } from "../../functions/src/commentPush/coalesce/digestTask";
+import { sendDigest } from "../../functions/src/push/kinds/comment/coalesce/digest";
+import type { SliceQueue, SliceTask } from "../../functions/src/push/sliceTask";
+import type { CommentPushStores } from "../../functions/src/push/deps";
+import { sendSlice } from "../../functions/src/push/slice";
+import type { DigestTask } from "../../functions/src/push/kinds/comment/coalesce/digestTask";
 import { fakeCommentPushStores, fakeDevice, fastDeps, scriptedSender } from "../support/fakeCommentPush";
 
 const task: DigestTask = {

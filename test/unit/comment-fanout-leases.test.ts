@@ -1,8 +1,8 @@
 // Leases, resumed enqueueing and slices counted once, through the pipeline with in-memory stores whose gates
 // decide with the production rule and a settable clock (test/support/fakeCommentPush.ts).
-import { DeliveryLeasedError, fanOutComment } from "../../functions/src/commentPush/direct";
-import { sendSlice } from "../../functions/src/commentPush/slice";
-import type { SliceQueue, SliceTask } from "../../functions/src/commentPush/sliceTask";
+import { DeliveryLeasedError, fanOutComment } from "../../functions/src/push/delivery";
+import { sendSlice } from "../../functions/src/push/slice";
+import type { SliceQueue, SliceTask } from "../../functions/src/push/sliceTask";
 import type { ActiveDevice } from "../../functions/src/devices/deviceDoc";
 import {
   FAKE_LEASE_MS,

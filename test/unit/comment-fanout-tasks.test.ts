@@ -2,10 +2,10 @@
 // devices; an audience whose bound cannot exceed it is streamed without measuring), what the tasks carry and under which ids, and how a
 // slice ends when its devices cannot be read on its last attempt. The same flows against the emulators are
 // in test/integration/comment-push-tasks.test.ts.
-import { fanOutComment } from "../../functions/src/commentPush/direct";
-import { sendSlice } from "../../functions/src/commentPush/slice";
-import type { SliceQueue, SliceTask } from "../../functions/src/commentPush/sliceTask";
-import { sliceTaskId } from "../../functions/src/commentPush/domain/slices";
+import { fanOutComment } from "../../functions/src/push/delivery";
+import { sendSlice } from "../../functions/src/push/slice";
+import type { SliceQueue, SliceTask } from "../../functions/src/push/sliceTask";
+import { sliceTaskId } from "../../functions/src/push/domain/slices";
 import type { ActiveDevice } from "../../functions/src/devices/deviceDoc";
 import {
   commentEvent,

@@ -1,6 +1,6 @@
-// The drills' crash points (functions/src/commentPush/crashPoint.ts) are inert unless the environment is
+// The drills' crash points (functions/src/push/crashPoint.ts) are inert unless the environment is
 // an emulator's of a demo- project and asks for one.
-import { crashSwitchOf } from "../../functions/src/commentPush/crashPoint";
+import { crashSwitchOf } from "../../functions/src/push/crashPoint";
 
 const emulator = { FIRESTORE_EMULATOR_HOST: "127.0.0.1:8080", GCLOUD_PROJECT: "demo-push" };
 

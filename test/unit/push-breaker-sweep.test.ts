@@ -1,8 +1,8 @@
 // The credential breaker's and the sweeper's pure rules, and the breaker applied to a send's report.
-import { applyCredentialBreaker, type CredentialBreaker } from "../../functions/src/commentPush/breaker";
-import { breakerOpen, windowStartOf, windowsRead } from "../../functions/src/commentPush/domain/breaker";
-import type { DeliveryReport } from "../../functions/src/commentPush/domain/deliver";
-import { decideSweep, SENDING_AT_MOST_MS } from "../../functions/src/commentPush/domain/sweep";
+import { applyCredentialBreaker, type CredentialBreaker } from "../../functions/src/push/breaker";
+import { breakerOpen, windowStartOf, windowsRead } from "../../functions/src/push/domain/breaker";
+import type { DeliveryReport } from "../../functions/src/push/domain/deliver";
+import { decideSweep, SENDING_AT_MOST_MS } from "../../functions/src/push/domain/sweep";
 
 const settings = { windowMs: 600_000, minAnswers: 20, share: 0.5 };
 

@@ -1,4 +1,4 @@
-import { classifyFcmError, type FcmError } from "../../functions/src/commentPush/domain/classify";
+import { classifyFcmError, type FcmError } from "../../functions/src/push/domain/classify";
 
 /** Per-message errors as firebase-admin 13 reports FCM v1 answers (code from its mapping, message from FCM). */
 const fcm = {

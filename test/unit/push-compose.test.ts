@@ -5,7 +5,7 @@ import {
   languageOf,
   truncateCodePoints,
   type CommentPushInput,
-} from "../../functions/src/commentPush/domain/compose";
+} from "../../functions/src/push/kinds/comment/compose";
 
 const base: CommentPushInput = {
   device: { token: "tok-1", locale: "en-US", platform: "android" },

@@ -1,15 +1,15 @@
 import fc from "fast-check";
 import type { Messaging } from "firebase-admin/messaging";
-import type { FcmError } from "../../functions/src/commentPush/domain/classify";
-import type { CommentPush } from "../../functions/src/commentPush/domain/compose";
+import type { FcmError } from "../../functions/src/push/domain/classify";
+import type { CommentPush } from "../../functions/src/push/kinds/comment/compose";
 import {
   deliverMessages,
   type DeliveryMessage,
   type DeliveryOptions,
   type PushSender,
   type SendAnswer,
-} from "../../functions/src/commentPush/domain/deliver";
-import type { RetryPolicy } from "../../functions/src/commentPush/domain/retryPolicy";
+} from "../../functions/src/push/domain/deliver";
+import type { RetryPolicy } from "../../functions/src/push/domain/retryPolicy";
 
 /** Per-message errors as firebase-admin 13 reports FCM v1 answers. */
 const fcm = {

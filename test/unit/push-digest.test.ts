@@ -1,11 +1,11 @@
-// Digest counting and composition (functions/src/commentPush/domain/digest.ts).
+// Digest counting and composition (functions/src/push/kinds/comment/coalesce/digestMessage.ts).
 import {
   composeDigestPush,
   digestCounts,
   digestOfSlice,
   tallyWindow,
   type DigestContent,
-} from "../../functions/src/commentPush/domain/digest";
+} from "../../functions/src/push/kinds/comment/coalesce/digestMessage";
 
 const comments = [
   { commentId: "c1", authorId: "ben", createdAt: 1_000 },

@@ -1,6 +1,6 @@
-// The gate's one rule (functions/src/commentPush/domain/gate.ts) with leases: what a run may do with each
+// The gate's one rule (functions/src/push/domain/gate.ts) with leases: what a run may do with each
 // record it can find, at a given time.
-import { beginResultOf, decideGate, type GateRecord } from "../../functions/src/commentPush/domain/gate";
+import { beginResultOf, decideGate, type GateRecord } from "../../functions/src/push/domain/gate";
 
 const rules = { maxAttempts: 3, leaseMs: 600_000 };
 const now = 10_000_000;

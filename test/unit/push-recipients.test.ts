@@ -2,7 +2,7 @@ import {
   recipientCandidates,
   recipientsOf,
   type OptOutLookup,
-} from "../../functions/src/commentPush/domain/recipients";
+} from "../../functions/src/push/kinds/comment/recipients";
 
 const noOptOuts: OptOutLookup = () => Promise.resolve(new Set<string>());
 

@@ -5,7 +5,7 @@ import {
   defaultRetryPolicy,
   planRetry,
   type RetryPolicy,
-} from "../../functions/src/commentPush/domain/retryPolicy";
+} from "../../functions/src/push/domain/retryPolicy";
 
 const policy: RetryPolicy = {
   maxAttempts: 4,

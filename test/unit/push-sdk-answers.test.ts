@@ -9,9 +9,9 @@ import type { AddressInfo } from "node:net";
 import { deleteApp, getApps } from "firebase-admin/app";
 import type { Messaging } from "firebase-admin/messaging";
 import { emulatorMessaging } from "../../functions/src/shared/messaging";
-import { classifyFcmError } from "../../functions/src/commentPush/domain/classify";
-import { collapseKeysOf, composeCommentPush } from "../../functions/src/commentPush/domain/compose";
-import { deliverMessages } from "../../functions/src/commentPush/domain/deliver";
+import { classifyFcmError } from "../../functions/src/push/domain/classify";
+import { collapseKeysOf, composeCommentPush } from "../../functions/src/push/kinds/comment/compose";
+import { deliverMessages } from "../../functions/src/push/domain/deliver";
 
 const FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError";
 const fcmError = (httpStatus: number, status: string, message: string, errorCode?: string) => ({

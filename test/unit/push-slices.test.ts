@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { defaultSliceLimits, planSlices, sliceTaskId } from "../../functions/src/commentPush/domain/slices";
+import { defaultSliceLimits, planSlices, sliceTaskId } from "../../functions/src/push/domain/slices";
 
 const group = (n: number, devices: number, prefix = "u") => ({
   uids: Array.from({ length: n }, (_, i) => `${prefix}${i}`),

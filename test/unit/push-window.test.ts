@@ -1,10 +1,10 @@
-// The coalescing window decision (functions/src/commentPush/domain/window.ts).
+// The coalescing window decision (functions/src/push/kinds/comment/coalesce/window.ts).
 import {
   decideWindow,
   MAX_WINDOWS_KEPT,
   withWindow,
   type PushWindow,
-} from "../../functions/src/commentPush/domain/window";
+} from "../../functions/src/push/kinds/comment/coalesce/window";
 
 const W = 10_000;
 const window = (windowId: string, opensAt: number, after = opensAt - W): PushWindow => ({

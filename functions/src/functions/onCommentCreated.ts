@@ -10,10 +10,10 @@ import {
   pushTasksThreshold,
 } from "../params";
 import { onDocumentCreated } from "firebase-functions/v2/firestore";
-import { commentPushDeps, commentSliceQueue } from "../commentPush/defaults";
-import type { CommentCreatedEvent, CommentPushDeps } from "../commentPush/deps";
-import type { CommentPushOutcome } from "../commentPush/direct";
-import type { CoalescedOutcome, Coalescing } from "../commentPush/coalesce/coalesce";
+import { commentPushDeps, commentSliceQueue } from "../push/defaults";
+import type { CommentCreatedEvent, CommentPushDeps } from "../push/deps";
+import type { CommentPushOutcome } from "../push/delivery";
+import type { CoalescedOutcome, Coalescing } from "../push/kinds/comment/coalesce/coalesce";
 
 /**
  * Handles one comment-created event; `deps` replaces any collaborator (tests), the rest are the real ones.
@@ -24,8 +24,8 @@ export async function handleCommentCreated(
   deps: Partial<CommentPushDeps> & { coalescing?: Partial<Coalescing> } = {},
 ): Promise<CommentPushOutcome | CoalescedOutcome> {
   const [{ fanOutComment }, { coalesceComment, lazyDigestQueue }, full] = await Promise.all([
-    import("../commentPush/direct"),
-    import("../commentPush/coalesce/coalesce"),
+    import("../push/delivery"),
+    import("../push/kinds/comment/coalesce/coalesce"),
     commentPushDeps({
       ...deps,
       policy: deps.policy ?? pushRetryPolicy(),

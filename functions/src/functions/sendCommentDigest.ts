@@ -3,10 +3,10 @@
 // delivery record (the same gate as a comment's: docs/delivery.md) turns into exactly once.
 import { PUSH_SERVICE_ACCOUNT, pushRetryPolicy, pushTasksThreshold } from "../params";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
-import { commentPushDeps, commentSliceQueue } from "../commentPush/defaults";
-import type { CommentPushDeps } from "../commentPush/deps";
-import type { CommentPushOutcome } from "../commentPush/direct";
-import { DIGEST_GRACE_MS, digestTask } from "../commentPush/coalesce/digestTask";
+import { commentPushDeps, commentSliceQueue } from "../push/defaults";
+import type { CommentPushDeps } from "../push/deps";
+import type { CommentPushOutcome } from "../push/delivery";
+import { DIGEST_GRACE_MS, digestTask } from "../push/kinds/comment/coalesce/digestTask";
 import { log } from "../log";
 import { inputProblems, type InputProblem } from "../shared/zodIssues";
 
@@ -41,7 +41,7 @@ export async function handleCommentDigest(
     throw new Error(`digest dispatched ${waitMs} ms before its window's end: try again later`);
   }
   const [{ sendDigest }, full] = await Promise.all([
-    import("../commentPush/coalesce/digest"),
+    import("../push/kinds/comment/coalesce/digest"),
     commentPushDeps({
       ...deps,
       policy: deps.policy ?? pushRetryPolicy(),

@@ -9,9 +9,9 @@ import {
   pushRetryPolicy,
 } from "../params";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
-import { commentPushDeps } from "../commentPush/defaults";
-import type { SliceFanOut, SliceOutcome } from "../commentPush/slice";
-import { sliceTask } from "../commentPush/sliceTask";
+import { commentPushDeps } from "../push/defaults";
+import type { SliceFanOut, SliceOutcome } from "../push/slice";
+import { sliceTask } from "../push/sliceTask";
 import { log } from "../log";
 import { inputProblems, type InputProblem } from "../shared/zodIssues";
 
@@ -30,7 +30,7 @@ export async function handleCommentPushSlice(
     return { kind: "invalid", problems };
   }
   const [{ sendSlice }, full] = await Promise.all([
-    import("../commentPush/slice"),
+    import("../push/slice"),
     commentPushDeps({ ...deps, policy: deps.policy ?? pushRetryPolicy() }),
   ]);
   return sendSlice(parsed.data, full);

@@ -3,7 +3,7 @@
 // emulator: POST http://127.0.0.1:5001/demo-push/us-central1/sweepDeliveries-0. Re-running is harmless.
 import { deliveryLeaseMs } from "../params";
 import { onSchedule, type ScheduledEvent } from "firebase-functions/v2/scheduler";
-import type { SweepDeps, SweepSummary } from "../commentPush/sweepDeliveries";
+import type { SweepDeps, SweepSummary } from "../push/sweepDeliveries";
 import { lazyFirestore } from "../shared/lazyFirestore";
 
 /** One sweep; `deps` replaces the store or the clock (tests). */
@@ -12,12 +12,12 @@ export async function handleSweepDeliveries(
   deps: Partial<SweepDeps> = {},
 ): Promise<SweepSummary> {
   const [{ sweepDeliveries }, store] = await Promise.all([
-    import("../commentPush/sweepDeliveries"),
+    import("../push/sweepDeliveries"),
     deps.store ??
       Promise.all([
         lazyFirestore(),
-        import("../commentPush/store/sweepStore"),
-        import("../commentPush/store/deliveryStore"),
+        import("../push/store/sweepStore"),
+        import("../push/store/deliveryStore"),
       ]).then(([db, { SweepStore }, { DeliveryStore, MAX_GATE_ATTEMPTS }]) => {
         const deliveries = new DeliveryStore(db, {
           maxAttempts: MAX_GATE_ATTEMPTS,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { FieldPath, FieldValue, Timestamp, type Firestore } from "firebase-admin/firestore";
-import type { Subscriber } from "../commentPush/domain/recipients";
+import type { Subscriber } from "../push/kinds/comment/recipients";
 import { converterOf } from "../shared/converter";
 import { grpcStatus, hasGrpcCode } from "../shared/grpc";
 import { log } from "../log";

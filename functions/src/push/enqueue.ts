@@ -11,7 +11,7 @@ import { log } from "../log";
 import { crashPoint } from "./crashPoint";
 import { sliceTaskId } from "./domain/slices";
 import type { CommentPushDeps, TaskFanOut } from "./deps";
-import type { CommentPushOutcome } from "./direct";
+import type { CommentPushOutcome } from "./delivery";
 import type { CommentContent } from "./sliceTask";
 import type { PlannedSlice } from "./store/deliveryDocs";
 

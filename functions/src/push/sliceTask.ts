@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { defaultSliceLimits } from "./domain/slices";
-import { digestContent } from "./domain/digest";
+import { digestContent } from "./kinds/comment/coalesce/digestMessage";
 
 const id = z.string().min(1).max(1_500);
 

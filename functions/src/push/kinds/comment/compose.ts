@@ -3,7 +3,7 @@
  * The returned object is structurally a firebase-admin `TokenMessage`, so it can go to `sendEach` as is.
  */
 import { createHash } from "node:crypto";
-import type { Platform } from "../../devices/platform";
+import type { Platform } from "../../../devices/platform";
 
 /** Why the recipient hears about this comment. */
 export type Relation = "author" | "subscriber";

@@ -7,7 +7,7 @@
 import type { ActiveDevice } from "../devices/deviceDoc";
 import { chunk } from "../shared/batches";
 import type { CommentPushStores } from "./deps";
-import { pageCandidates } from "./domain/recipients";
+import { pageCandidates } from "./kinds/comment/recipients";
 
 /** One page of the audience: who is notified, and their devices that are not marked rejected. */
 export type AudiencePage = { recipients: readonly string[]; devices: readonly ActiveDevice[] };

@@ -3,12 +3,12 @@
  * digest is an "event" of its own, `pushDeliveries/{digestId}`, with the same gate, the same audience
  * planning and slices, and the same send path; only what it reads and what each device is told differ.
  */
-import type { CommentCreatedEvent, CommentPushDeps, CommentPushStores, TaskFanOut } from "../deps";
-import { fanOutComment, type CommentPushOutcome } from "../direct";
-import { digestCounts, tallyWindow, type DigestContent, type WindowComment } from "../domain/digest";
-import { recipientsOf } from "../domain/recipients";
-import { planAudience, type Plan } from "../plan";
-import { audienceOf, readAhead } from "../audience";
+import type { CommentCreatedEvent, CommentPushDeps, CommentPushStores, TaskFanOut } from "../../../deps";
+import { fanOutComment, type CommentPushOutcome } from "../../../delivery";
+import { digestCounts, tallyWindow, type DigestContent, type WindowComment } from "./digestMessage";
+import { recipientsOf } from "../recipients";
+import { planAudience, type Plan } from "../../../plan";
+import { audienceOf, readAhead } from "../../../audience";
 import { digestIdOf, digestTask, type DigestTask } from "./digestTask";
 
 type Windows = NonNullable<CommentPushStores["windows"]>;

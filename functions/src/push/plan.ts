@@ -7,7 +7,7 @@ import { commentAudience, readAhead, type AudiencePage } from "./audience";
 import { planSlices, type AudienceGroup, type AudienceSlice } from "./domain/slices";
 import type { CommentCreatedEvent, CommentPushStores, TaskFanOut } from "./deps";
 import type { CommentContent } from "./sliceTask";
-import type { DigestContent } from "./domain/digest";
+import type { DigestContent } from "./kinds/comment/coalesce/digestMessage";
 
 /** Everything the send needs, read; or why nothing is to be sent. A digest's plan carries it (send.ts). */
 export type Plan =

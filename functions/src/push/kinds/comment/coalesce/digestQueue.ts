@@ -4,8 +4,8 @@
  */
 import { getApps, initializeApp, type App } from "firebase-admin/app";
 import { getFunctions } from "firebase-admin/functions";
-import { REGION } from "../../params";
-import { adminApp } from "../../shared/admin";
+import { REGION } from "../../../../params";
+import { adminApp } from "../../../../shared/admin";
 import type { DigestQueue } from "./digestTask";
 
 export const DIGEST_FUNCTION = `locations/${REGION}/functions/sendCommentDigest`;

@@ -16,7 +16,7 @@ import {
   type CommentPush,
   type Language,
   type PushDevice,
-} from "./compose";
+} from "../compose";
 
 const id = z.string().min(1).max(1_500);
 

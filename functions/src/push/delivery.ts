@@ -8,7 +8,7 @@ import { crashPoint } from "./crashPoint";
 import { assertRetryPolicy } from "./domain/retryPolicy";
 import type { CommentCreatedEvent, CommentPushDeps } from "./deps";
 import { enqueueSlices } from "./enqueue";
-import { digestOfSlice } from "./domain/digest";
+import { digestOfSlice } from "./kinds/comment/coalesce/digestMessage";
 import { planCommentPush, type Plan } from "./plan";
 import type { AudiencePage } from "./audience";
 import { sendCommentPush } from "./send";

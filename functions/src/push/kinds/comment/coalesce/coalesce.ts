@@ -4,8 +4,8 @@
  * delivery record ended `done`, `coalesced: true`), at O(1) reads and writes whatever the audience. Any
  * other comment goes on to the usual fan-out, which the delivery gate keeps to once.
  */
-import { log } from "../../log";
-import type { CommentCreatedEvent, CommentPushStores } from "../deps";
+import { log } from "../../../../log";
+import type { CommentCreatedEvent, CommentPushStores } from "../../../deps";
 import { DIGEST_GRACE_MS, digestIdOf, digestTaskIdOf, type DigestQueue } from "./digestTask";
 
 export type Coalescing = {

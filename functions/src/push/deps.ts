@@ -3,15 +3,15 @@ import type { ActiveDevice } from "../devices/deviceDoc";
 import type { DeviceStore } from "../devices/deviceStore";
 import type { PostStore } from "../posts/postStore";
 import type { UserStore } from "../users/userStore";
-import type { CommentPush } from "./domain/compose";
-import type { DigestPush } from "./domain/digest";
+import type { CommentPush } from "./kinds/comment/compose";
+import type { DigestPush } from "./kinds/comment/coalesce/digestMessage";
 import type { PushSender } from "./domain/deliver";
 import type { RetryPolicy } from "./domain/retryPolicy";
 import type { CredentialBreaker } from "./breaker";
 import type { SliceQueue } from "./sliceTask";
 import type { DeliveryStore } from "./store/deliveryStore";
 import type { SliceStore } from "./store/sliceStore";
-import type { WindowStore } from "./coalesce/windowStore";
+import type { WindowStore } from "./kinds/comment/coalesce/windowStore";
 
 /** What the pipeline uses of each store (the Firestore-backed classes; tests pass fakes from test/support). */
 export type CommentPushStores = {

@@ -1,5 +1,5 @@
 /**
- * Cutting a large audience into slices, one Cloud Tasks task each (see commentPush/slice.ts).
+ * Cutting a large audience into slices, one Cloud Tasks task each (see push/slice.ts).
  *
  * The audience arrives as groups of recipients with the number of devices each group holds (the trigger
  * makes one group per recipient, read from their device list). Groups are packed, in order, into slices of

@@ -35,7 +35,7 @@ export async function commentPushStoresOn(
     import("../users/userStore"),
     import("./store/deliveryStore"),
     import("./store/sliceStore"),
-    import("./coalesce/windowStore"),
+    import("./kinds/comment/coalesce/windowStore"),
   ]);
   const deliveries = new DeliveryStore(db, {
     maxAttempts: MAX_GATE_ATTEMPTS,

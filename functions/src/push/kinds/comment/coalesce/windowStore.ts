@@ -9,11 +9,11 @@
  */
 import { z } from "zod";
 import { FieldValue, Timestamp, type Firestore } from "firebase-admin/firestore";
-import { converterOf } from "../../shared/converter";
-import { COMMENTS, POSTS, commentConverter } from "../../posts/postStore";
-import { PUSH_DELIVERIES, expireAtAfter } from "../store/deliveryDocs";
-import { decideWindow, withWindow, type PushWindow, type WindowDecision } from "../domain/window";
-import type { WindowComment } from "../domain/digest";
+import { converterOf } from "../../../../shared/converter";
+import { COMMENTS, POSTS, commentConverter } from "../../../../posts/postStore";
+import { PUSH_DELIVERIES, expireAtAfter } from "../../../store/deliveryDocs";
+import { decideWindow, withWindow, type PushWindow, type WindowDecision } from "./window";
+import type { WindowComment } from "./digestMessage";
 
 export const PUSH_WINDOWS = "pushWindows";
 

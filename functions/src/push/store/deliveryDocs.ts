@@ -3,7 +3,7 @@
  * docs/delivery.md): `pushDeliveries/{eventId}` and its `slices/{index}`, their schemas and converters.
  */
 import { z } from "zod";
-import { digestContent, type DigestContent } from "../domain/digest";
+import { digestContent, type DigestContent } from "../kinds/comment/coalesce/digestMessage";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { converterOf } from "../../shared/converter";
 import { gateStatuses } from "../domain/gate";
