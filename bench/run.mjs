@@ -63,7 +63,7 @@ const SIZES = quick
       fanOut: { subscribers: 1_000, devicesEach: 10, runs: 1 },
       // At PUSH_TASKS_THRESHOLD's default (2,000 devices), the largest audience the trigger sends itself.
       fanOutSmall: { subscribers: 400, devicesEach: 5, runs: 3 },
-      // 20,000 devices, over the threshold: through sendCommentPushSlice tasks.
+      // 20,000 devices, over the threshold: through sendPushSlice tasks.
       tasks: { devices: 20_000 },
       // The trigger's peak heap as its audience grows tenfold (a device each).
       memory: [10_000, 100_000],

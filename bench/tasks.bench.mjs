@@ -1,6 +1,6 @@
 // A comment to 20,000 devices through the task path (issue 7): the comment written with the Admin SDK, the
 // Functions emulator's onCommentCreated counting the audience and enqueueing slices on the Cloud Tasks
-// emulator, sendCommentPushSlice sending each slice to the FCM emulator, and the last slice ending the
+// emulator, sendPushSlice sending each slice to the FCM emulator, and the last slice ending the
 // delivery. Wall time from the write to the delivery's `done`, and messages per second.
 //
 //   npm run build && node emulators/run.mjs exec "node bench/tasks.bench.mjs [--devices 20000] [--latency 0]"

@@ -11,18 +11,18 @@ const require = createRequire(import.meta.url);
 const lib = (path) => require(`../functions/lib/${path}`);
 
 const { event, leaseMs, threshold } = JSON.parse(process.argv[2] ?? "{}");
-const { commentPushDeps, commentPushStoresOn, commentSliceQueue } = lib("push/defaults.js");
-const { fanOutComment } = lib("push/delivery.js");
+const { pushDeps, pushStoresOn, pushSliceQueue } = lib("push/defaults.js");
+const { fanOutComment } = lib("push/kinds/comment/fanOut.js");
 const { defaultRetryPolicy } = lib("push/domain/retryPolicy.js");
 const { firestore } = lib("shared/admin.js");
 
 const { Timestamp } = require("firebase-admin/firestore");
 const comment = { ...event.comment, createdAt: Timestamp.now() };
-const deps = await commentPushDeps({
-  stores: await commentPushStoresOn(firestore(), { deliveryLeaseMs: leaseMs, sliceLeaseMs: leaseMs }),
+const deps = await pushDeps({
+  stores: await pushStoresOn(firestore(), { deliveryLeaseMs: leaseMs, sliceLeaseMs: leaseMs }),
   policy: { ...defaultRetryPolicy, baseDelayMs: 50, budgetMs: 10_000 },
   ttlSeconds: 3600,
-  tasks: { threshold, queue: commentSliceQueue() },
+  tasks: { threshold, queue: pushSliceQueue() },
 });
 try {
   const outcome = await fanOutComment(

@@ -349,8 +349,8 @@ const drills = [
           (n) => n > 0,
           60_000,
         );
-        killed = functionWorkers("sendCommentPushSlice");
-        check(killed.length > 0, "no sendCommentPushSlice worker of this checkout was found");
+        killed = functionWorkers("sendPushSlice");
+        check(killed.length > 0, "no sendPushSlice worker of this checkout was found");
         for (const pid of killed) process.kill(pid, "SIGKILL");
       } finally {
         await setFcmLatency(0);

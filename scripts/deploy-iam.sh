@@ -10,7 +10,7 @@ REGION="us-central1"                  # CONTRACT: the functions' region
 # Task-queue functions: firebase-tools names each queue after its function, and Cloud Tasks invokes each with
 # the enqueuer's OIDC token. The trigger enqueues both (a comment's slices, a window's digest); the digest
 # task enqueues slices of large digests.
-TASK_FUNCTIONS=("sendCommentPushSlice" "sendCommentDigest")
+TASK_FUNCTIONS=("sendPushSlice" "sendCommentDigest")
 TRIGGER_FUNCTION="onCommentCreated"   # enqueues the tasks; invoked by Eventarc as its own service account
 
 project=""
@@ -71,7 +71,7 @@ echo "# project ${project}, service account ${email}, region ${REGION}" >&2
 # 1. The account itself (deploy needs it to exist: the functions are created to run as it).
 if $dry_run || ! exists gcloud iam service-accounts describe "$email" --project "$project"; then
   run gcloud iam service-accounts create "${email%%@*}" --project "$project" \
-    --display-name "Comment pushes (onCommentCreated, sendCommentPushSlice, sendCommentDigest)"
+    --display-name "Comment pushes (onCommentCreated, sendPushSlice, sendCommentDigest)"
 fi
 
 # 2. Project roles: what the two functions' code does (project-wide is the narrowest these roles come in).

@@ -1,8 +1,7 @@
-// Every deployed function, one line each (their files: functions/).
+// Every deployed function, one line each (their files: functions/; the push kinds' own: push/kinds/functions.ts).
 export { registerDevice } from "./functions/registerDevice";
 export { unregisterDevice } from "./functions/unregisterDevice";
 export { pruneDevices } from "./functions/pruneDevices";
-export { onCommentCreated } from "./functions/onCommentCreated";
-export { sendCommentPushSlice } from "./functions/sendCommentPushSlice";
+export * from "./push/kinds/functions";
+export { sendPushSlice } from "./functions/sendPushSlice";
 export { sweepDeliveries } from "./functions/sweepDeliveries";
-export { sendCommentDigest } from "./functions/sendCommentDigest";

@@ -28,14 +28,14 @@ export const ENFORCE_APP_CHECK = defineBoolean("ENFORCE_APP_CHECK", {
 
 /**
  * The service account that runs the trigger (which enqueues slice tasks, and whose identity firebase-admin
- * puts in each task's OIDC token) and `sendCommentPushSlice` (which those tasks invoke). `name@` is
+ * puts in each task's OIDC token) and `sendPushSlice` (which those tasks invoke). `name@` is
  * expanded by firebase-tools to `name@<project>.iam.gserviceaccount.com`. `npm run deploy:iam` creates it
  * and grants it exactly what these functions need (docs/deploy.md "IAM").
  */
 export const PUSH_SERVICE_ACCOUNT = defineString("PUSH_SERVICE_ACCOUNT", {
   default: "push-sender@",
   description:
-    "Service account of onCommentCreated and sendCommentPushSlice: `name@` (this project) or a full email. " +
+    "Service account of onCommentCreated and sendPushSlice: `name@` (this project) or a full email. " +
     "Grant it its roles with `npm run deploy:iam` (docs/deploy.md).",
   input: {
     text: {
@@ -71,7 +71,7 @@ export const PUSH_RETRY_BUDGET_MS = defineInt("PUSH_RETRY_BUDGET_MS", {
 export const PUSH_TASKS_THRESHOLD = defineInt("PUSH_TASKS_THRESHOLD", {
   default: 2_000,
   description:
-    "A comment whose audience has more devices than this is sent through sendCommentPushSlice tasks (slices of " +
+    "A comment whose audience has more devices than this is sent through sendPushSlice tasks (slices of " +
     "at most 500 devices, rate-limited under FCM's quota) instead of by the trigger itself (≥ 0).",
 });
 
@@ -137,7 +137,7 @@ export function pruneSettingsParams(): { staleDays: number; maxWritesPerSecond: 
 
 /** The comment trigger's timeout: the most an event function may run. Its lease derives from it. */
 export const COMMENT_TRIGGER_TIMEOUT_SECONDS = 540;
-/** sendCommentPushSlice's timeout: one sendEach of 500 plus the retry budget and firebase-admin's 503 retries. */
+/** sendPushSlice's timeout: one sendEach of 500 plus the retry budget and firebase-admin's 503 retries. */
 export const SLICE_TASK_TIMEOUT_SECONDS = 300;
 /** Beyond a function's timeout, before its lease runs out: clock skew between instances, and the platform's kill. */
 export const LEASE_MARGIN_SECONDS = 60;

@@ -8,8 +8,8 @@ import { randomUUID } from "node:crypto";
 import { deleteApp, initializeApp, type App } from "firebase-admin/app";
 import { FieldValue, getFirestore, type Firestore } from "firebase-admin/firestore";
 import type { Messaging } from "firebase-admin/messaging";
-import { commentPushStoresOn } from "../../functions/src/push/defaults";
-import type { CommentCreatedEvent, CommentPushStores } from "../../functions/src/push/deps";
+import { pushStoresOn } from "../../functions/src/push/defaults";
+import type { CommentCreatedEvent, CommentPushStores } from "../../functions/src/push/kinds/comment/stores";
 import { DeviceStore } from "../../functions/src/devices/deviceStore";
 import { emulatorMessaging, messagingTargetFromEnv } from "../../functions/src/shared/messaging";
 import { handleCommentCreated } from "../../functions/src/functions/onCommentCreated";
@@ -44,7 +44,7 @@ afterAll(async () => {
 /** The production stores on this file's Firestore, built once. */
 let built: CommentPushStores | undefined;
 beforeAll(async () => {
-  built = await commentPushStoresOn(db);
+  built = await pushStoresOn(db);
 });
 const stores = (): CommentPushStores => {
   if (!built) throw new Error("stores not built yet");

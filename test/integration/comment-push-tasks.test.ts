@@ -9,15 +9,15 @@
 // 2. End to end in the emulator suite: a comment written to demo-push whose audience is above the
 //    threshold the Functions emulator runs with (PUSH_TASKS_THRESHOLD from functions/.env.local, else the
 //    param's default), so the trigger enqueues real tasks on the Cloud Tasks emulator, which dispatches
-//    them to sendCommentPushSlice.
+//    them to sendPushSlice.
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { deleteApp, initializeApp, type App } from "firebase-admin/app";
 import { FieldValue, Timestamp, getFirestore, type Firestore } from "firebase-admin/firestore";
 import type { Messaging } from "firebase-admin/messaging";
-import { commentPushStoresOn } from "../../functions/src/push/defaults";
-import type { CommentCreatedEvent, CommentPushStores } from "../../functions/src/push/deps";
+import { pushStoresOn } from "../../functions/src/push/defaults";
+import type { CommentCreatedEvent, CommentPushStores } from "../../functions/src/push/kinds/comment/stores";
 import type { SliceQueue, SliceTask } from "../../functions/src/push/sliceTask";
 import { DeviceStore } from "../../functions/src/devices/deviceStore";
 import { deviceIdOf } from "../../functions/src/devices/deviceId";
@@ -26,7 +26,7 @@ import { emulatorMessaging, messagingTargetFromEnv } from "../../functions/src/s
 import { handleCommentCreated } from "../../functions/src/functions/onCommentCreated";
 import { defaultRetryPolicy } from "../../functions/src/push/domain/retryPolicy";
 import { planSlices } from "../../functions/src/push/domain/slices";
-import { handleCommentPushSlice } from "../../functions/src/functions/sendCommentPushSlice";
+import { handlePushSlice } from "../../functions/src/functions/sendPushSlice";
 import { countsByToken } from "../support/commentPush";
 import { adminDb, closeEmulatorConnections, eventually, PROJECT_ID, uniqueToken } from "../support/emulators";
 
@@ -105,7 +105,7 @@ async function seed(
 /** The production stores on this file's Firestore, built once. */
 let built: CommentPushStores | undefined;
 beforeAll(async () => {
-  built = await commentPushStoresOn(db);
+  built = await pushStoresOn(db);
 });
 const stores = (): CommentPushStores => {
   if (!built) throw new Error("stores not built yet");
@@ -158,7 +158,7 @@ describe("a comment above the tasks threshold, handled in this process", () => {
 
     const [first, second, third] = [...tasks.values()];
     if (!first || !second || !third) throw new Error("three tasks expected");
-    expect(await handleCommentPushSlice(first, sliceDeps())).toMatchObject({
+    expect(await handlePushSlice(first, sliceDeps())).toMatchObject({
       kind: "sent",
       status: "done",
       counts: { tokens: 498, sent: 498 },
@@ -170,8 +170,8 @@ describe("a comment above the tasks threshold, handled in this process", () => {
       sent: 498,
     });
     const rest = await Promise.all([
-      handleCommentPushSlice(second, sliceDeps()),
-      handleCommentPushSlice(third, sliceDeps()),
+      handlePushSlice(second, sliceDeps()),
+      handlePushSlice(third, sliceDeps()),
     ]);
     expect(rest.map((o) => o.kind)).toEqual(["sent", "sent"]);
     expect(rest.filter((o) => o.kind === "sent" && o.deliveryFinished)).toHaveLength(1);
@@ -209,8 +209,8 @@ describe("a comment above the tasks threshold, handled in this process", () => {
     const [first, second] = [...tasks.values()];
     if (!first || !second || tasks.size !== 2) throw new Error("two tasks expected");
 
-    expect(await handleCommentPushSlice(first, sliceDeps())).toMatchObject({ kind: "sent", status: "done" });
-    expect(await handleCommentPushSlice(first, sliceDeps())).toEqual({
+    expect(await handlePushSlice(first, sliceDeps())).toMatchObject({ kind: "sent", status: "done" });
+    expect(await handlePushSlice(first, sliceDeps())).toEqual({
       kind: "already-handled",
       status: "done",
     });
@@ -225,15 +225,15 @@ describe("a comment above the tasks threshold, handled in this process", () => {
         },
       );
     const atOnce = await Promise.all([
-      kindOf(handleCommentPushSlice(second, sliceDeps())),
-      kindOf(handleCommentPushSlice(second, sliceDeps())),
+      kindOf(handlePushSlice(second, sliceDeps())),
+      kindOf(handlePushSlice(second, sliceDeps())),
     ]);
     expect(atOnce.filter((kind) => kind === "sent")).toHaveLength(1);
     expect(atOnce.filter((kind) => kind !== "sent")).toEqual([
       expect.stringMatching(/^(already-handled|retry-later)$/) as unknown,
     ]);
     // Late duplicates of either task after the delivery ended change nothing.
-    expect(await handleCommentPushSlice(second, sliceDeps())).toEqual({
+    expect(await handlePushSlice(second, sliceDeps())).toEqual({
       kind: "already-handled",
       status: "done",
     });
@@ -264,9 +264,9 @@ describe("a comment above the tasks threshold, handled in this process", () => {
     const flaky = { ...sliceDeps(), stores: { ...stores(), devices: new FlakyDeviceStore(db) } };
 
     // What Cloud Tasks sees: an error (so it runs the task again), then a success.
-    await expect(handleCommentPushSlice(task, flaky)).rejects.toThrow("simulated");
+    await expect(handlePushSlice(task, flaky)).rejects.toThrow("simulated");
     expect(await countsByToken(world.tokens)).toEqual(Object.fromEntries(world.tokens.map((t) => [t, 0])));
-    expect(await handleCommentPushSlice(task, flaky)).toMatchObject({ kind: "sent", deliveryFinished: true });
+    expect(await handlePushSlice(task, flaky)).toMatchObject({ kind: "sent", deliveryFinished: true });
     expect(await countsByToken(world.tokens)).toEqual(exactlyOnce(world.tokens));
     expect((await db.doc(`pushDeliveries/${world.event.id}/slices/0`).get()).data()).toMatchObject({
       status: "done",
@@ -292,7 +292,7 @@ describe("a comment above the tasks threshold, handled in this process", () => {
     });
     const [task] = [...tasks.values()];
     if (!task || tasks.size !== 1) throw new Error("one task expected");
-    expect(await handleCommentPushSlice(task, sliceDeps())).toMatchObject({
+    expect(await handlePushSlice(task, sliceDeps())).toMatchObject({
       kind: "sent",
       deliveryFinished: true,
     });

@@ -15,8 +15,8 @@ import { deleteApp, initializeApp, type App } from "firebase-admin/app";
 import { FieldValue, getFirestore, Timestamp, type Firestore } from "firebase-admin/firestore";
 import type { Messaging } from "firebase-admin/messaging";
 import type { ScheduledEvent } from "firebase-functions/v2/scheduler";
-import { commentPushStoresOn } from "../../functions/src/push/defaults";
-import type { CommentCreatedEvent } from "../../functions/src/push/deps";
+import { pushStoresOn } from "../../functions/src/push/defaults";
+import type { CommentCreatedEvent } from "../../functions/src/push/kinds/comment/stores";
 import { DevicePruneStore } from "../../functions/src/devices/devicePruneStore";
 import { DeviceStore } from "../../functions/src/devices/deviceStore";
 import { seedDevices } from "../../functions/src/devices/seed";
@@ -122,7 +122,7 @@ afterAll(async () => {
   await closeEmulatorConnections();
 });
 
-const storesOn = commentPushStoresOn;
+const storesOn = pushStoresOn;
 
 const exactlyOnce = (tokens: string[]) => Object.fromEntries(tokens.map((token) => [token, 1]));
 const pruneEvent = (): ScheduledEvent => ({ scheduleTime: new Date().toISOString(), jobName: "fault-drill" });

@@ -13,7 +13,7 @@ import {
   onCommentCreated,
   pruneDevices,
   registerDevice,
-  sendCommentPushSlice,
+  sendPushSlice,
   unregisterDevice,
 } from "../../functions/src/index";
 import type { SliceQueue, SliceTask } from "../../functions/src/push/sliceTask";
@@ -104,7 +104,7 @@ describe("the functions as deployed, wrapped", () => {
     ]);
   });
 
-  it("sendCommentPushSlice: its run() sends a slice the trigger planned, once", async () => {
+  it("sendPushSlice: its run() sends a slice the trigger planned, once", async () => {
     const tasks: SliceTask[] = [];
     const queue: SliceQueue = {
       enqueue: (task) => {
@@ -126,8 +126,7 @@ describe("the functions as deployed, wrapped", () => {
       slices: 1,
     });
     const before = await countsByToken(tokens);
-    for (const task of [...tasks, ...tasks])
-      await sendCommentPushSlice.run({ data: task } as Request<SliceTask>);
+    for (const task of [...tasks, ...tasks]) await sendPushSlice.run({ data: task } as Request<SliceTask>);
     const after = await countsByToken(tokens);
     expect(tokens.map((token) => (after[token] ?? 0) - (before[token] ?? 0))).toEqual(tokens.map(() => 1));
     expect(await finishedDeliveriesOf(commentId)).toMatchObject([

@@ -5,18 +5,13 @@ import type {
   CommentCreatedEvent,
   CommentPushDeps,
   CommentPushStores,
-} from "../../functions/src/push/deps";
+} from "../../functions/src/push/kinds/comment/stores";
 import type { CommentPush } from "../../functions/src/push/kinds/comment/compose";
 import type { SendAnswer } from "../../functions/src/push/domain/deliver";
 import { beginResultOf, decideGate, type GateStatus } from "../../functions/src/push/domain/gate";
 import { defaultRetryPolicy } from "../../functions/src/push/domain/retryPolicy";
 import type { Subscriber } from "../../functions/src/push/kinds/comment/recipients";
-import type { CommentContent } from "../../functions/src/push/sliceTask";
-import type {
-  DeliveryCounts,
-  PlannedSlice,
-  SliceCounts,
-} from "../../functions/src/push/store/deliveryDocs";
+import type { DeliveryCounts, PlannedSlice, SliceCounts } from "../../functions/src/push/store/deliveryDocs";
 import type { ActiveDevice } from "../../functions/src/devices/deviceDoc";
 import type { Rejection } from "../../functions/src/devices/deviceStore";
 
@@ -82,7 +77,7 @@ export function fakeDeliveryStore(maxAttempts = 3, clock: FakeClock = { now: 1_0
   const planned: { recipients?: number; audience?: number; slices?: number } = {};
   const plans = new Map<
     string,
-    { content: CommentContent; recipients: number; audience: number; slices: PlannedSlice[] }
+    { content: unknown; recipients: number; audience: number; slices: PlannedSlice[] }
   >();
   const store: CommentPushStores["deliveries"] = {
     maxAttempts,
@@ -174,7 +169,6 @@ export function fakeCommentPushStores(options: FakeWorldOptions) {
         return Promise.resolve({ authorId: "author", title: "t", createdAt: Timestamp.fromMillis(0) });
       },
       subscribe: () => Promise.resolve(true),
-      subscribersOf: () => Promise.resolve(options.subscribers),
       subscriber: (_postId, uid) => Promise.resolve(options.subscribers.find((s) => s.uid === uid)),
       async *subscriberPages(_postId, pageSize = 5_000) {
         for (let i = 0; i < options.subscribers.length; i += pageSize) {
@@ -188,7 +182,7 @@ export function fakeCommentPushStores(options: FakeWorldOptions) {
     },
     users: {
       displayNameOf: () => Promise.resolve("Mina"),
-      commentOptOutsAmong: () => Promise.resolve(new Set<string>()),
+      optOutsAmong: () => Promise.resolve(new Set<string>()),
     },
     devices: {
       maxDevicesPerUser: 10,

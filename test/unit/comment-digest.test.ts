@@ -3,8 +3,12 @@
 // only their recipients' counts. The same flows against the emulators: test/integration/comment-coalescing.test.ts.
 import { sendDigest } from "../../functions/src/push/kinds/comment/coalesce/digest";
 import type { SliceQueue, SliceTask } from "../../functions/src/push/sliceTask";
-import type { CommentPushStores } from "../../functions/src/push/deps";
+import type { CommentPushStores } from "../../functions/src/push/kinds/comment/stores";
 import { sendSlice } from "../../functions/src/push/slice";
+import {
+  commentDigestKind,
+  type DigestPushContent,
+} from "../../functions/src/push/kinds/comment/coalesce/digestKind";
 import type { DigestTask } from "../../functions/src/push/kinds/comment/coalesce/digestTask";
 import { fakeCommentPushStores, fakeDevice, fastDeps, scriptedSender } from "../support/fakeCommentPush";
 
@@ -69,13 +73,14 @@ describe("sendDigest", () => {
     const outcome = await sendDigest(task, { ...fastDeps(stores), stores, tasks: { threshold: 10, queue } });
     expect(outcome).toMatchObject({ kind: "enqueued", audience: 41 });
     expect(tasks.length).toBeGreaterThan(0);
-    const counts = Object.assign({}, ...tasks.map((t) => t.digest?.counts)) as Record<string, number>;
+    const digests = tasks.map((t) => (t.content as DigestPushContent).digest);
+    const counts = Object.assign({}, ...digests.map((d) => d.counts)) as Record<string, number>;
     expect(counts).toMatchObject({ author: 3, "follower-0": 1, "follower-1": 2, "follower-2": 3 });
-    for (const t of tasks)
-      expect(Object.keys(t.digest?.counts ?? {}).sort()).toEqual([...t.slice.uids].sort());
+    for (const [i, t] of tasks.entries())
+      expect(Object.keys(digests[i]?.counts ?? {}).sort()).toEqual([...t.slice.uids].sort());
 
     const sender = scriptedSender();
-    for (const t of tasks) await sendSlice(t, fastDeps(stores, sender));
+    for (const t of tasks) await sendSlice(t, commentDigestKind, fastDeps(stores, sender));
     expect(sender.sent).toHaveLength(41);
   });
 });

@@ -1,7 +1,9 @@
 // Leases, resumed enqueueing and slices counted once, through the pipeline with in-memory stores whose gates
 // decide with the production rule and a settable clock (test/support/fakeCommentPush.ts).
-import { DeliveryLeasedError, fanOutComment } from "../../functions/src/push/delivery";
+import { DeliveryLeasedError } from "../../functions/src/push/delivery";
+import { fanOutComment } from "../../functions/src/push/kinds/comment/fanOut";
 import { sendSlice } from "../../functions/src/push/slice";
+import { commentKind } from "../../functions/src/push/kinds/comment/comment";
 import type { SliceQueue, SliceTask } from "../../functions/src/push/sliceTask";
 import type { ActiveDevice } from "../../functions/src/devices/deviceDoc";
 import {
@@ -44,7 +46,7 @@ const event = commentEvent("Hi");
 describe("leases", () => {
   it("a run that finds a live lease on a record with nothing sent asks for a retry, and takes it over after", async () => {
     const w = world(3, 1);
-    await w.stores.deliveries.begin(event.id, { postId: "post-1", commentId: "comment-1" }); // the run that died
+    await w.stores.deliveries.begin(event.id, { kind: "comment", postId: "post-1", commentId: "comment-1" }); // the run that died
     const send = scriptedSender();
     await expect(fanOutComment(event, fastDeps(w.stores, send))).rejects.toBeInstanceOf(DeliveryLeasedError);
     expect(send.sent).toEqual([]);
@@ -59,7 +61,7 @@ describe("leases", () => {
 
   it("never takes over a record whose sending started, however old its lease", async () => {
     const w = world(3, 1);
-    await w.stores.deliveries.begin(event.id, { postId: "post-1", commentId: "comment-1" });
+    await w.stores.deliveries.begin(event.id, { kind: "comment", postId: "post-1", commentId: "comment-1" });
     await w.stores.deliveries.sendStarting(event.id, { recipients: 3, tokens: 3 });
     w.clock.now += 10 * FAKE_LEASE_MS;
     const send = scriptedSender();
@@ -136,7 +138,7 @@ describe("a slice given up as not enqueued whose task runs", () => {
     w.slices.clear();
     await w.stores.slices.notEnqueued(event.id, task.slice, "timed out");
     const send = scriptedSender();
-    expect(await sendSlice(task, fastDeps(w.stores, send))).toEqual({
+    expect(await sendSlice(task, commentKind, fastDeps(w.stores, send))).toEqual({
       kind: "already-handled",
       status: "failed",
     });

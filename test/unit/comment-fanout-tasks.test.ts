@@ -2,8 +2,9 @@
 // devices; an audience whose bound cannot exceed it is streamed without measuring), what the tasks carry and under which ids, and how a
 // slice ends when its devices cannot be read on its last attempt. The same flows against the emulators are
 // in test/integration/comment-push-tasks.test.ts.
-import { fanOutComment } from "../../functions/src/push/delivery";
+import { fanOutComment } from "../../functions/src/push/kinds/comment/fanOut";
 import { sendSlice } from "../../functions/src/push/slice";
+import { commentKind } from "../../functions/src/push/kinds/comment/comment";
 import type { SliceQueue, SliceTask } from "../../functions/src/push/sliceTask";
 import { sliceTaskId } from "../../functions/src/push/domain/slices";
 import type { ActiveDevice } from "../../functions/src/devices/deviceDoc";
@@ -81,6 +82,7 @@ describe("fanOutComment with the task path", () => {
       {
         id: sliceTaskId("event-1", 0),
         task: {
+          kind: "comment",
           eventId: "event-1",
           slice: {
             index: 0,
@@ -144,14 +146,17 @@ describe("sendSlice", () => {
   it("sends the slice's devices through the direct path's composition", async () => {
     const { stores, task, slices } = await oneTask(3);
     const send = sender();
-    expect(await sendSlice(task, deps(stores, send))).toMatchObject({
+    expect(await sendSlice(task, commentKind, deps(stores, send))).toMatchObject({
       kind: "sent",
       status: "done",
       counts: { tokens: 6, sent: 6, failed: 0 },
     });
     expect(send.sent).toHaveLength(6);
     expect(slices.get(0)).toMatchObject({ status: "done", sendStarted: true });
-    expect(await sendSlice(task, deps(stores, send))).toEqual({ kind: "already-handled", status: "done" });
+    expect(await sendSlice(task, commentKind, deps(stores, send))).toEqual({
+      kind: "already-handled",
+      status: "done",
+    });
     expect(send.sent).toHaveLength(6);
   });
 
@@ -159,9 +164,9 @@ describe("sendSlice", () => {
     const { stores, task, slices, calls } = await oneTask(3);
     calls.deviceReadFailures = 1;
     const send = sender();
-    await expect(sendSlice(task, deps(stores, send))).rejects.toThrow("UNAVAILABLE");
-    await expect(sendSlice(task, deps(stores, send))).rejects.toThrow("UNAVAILABLE");
-    expect(await sendSlice(task, deps(stores, send))).toEqual({
+    await expect(sendSlice(task, commentKind, deps(stores, send))).rejects.toThrow("UNAVAILABLE");
+    await expect(sendSlice(task, commentKind, deps(stores, send))).rejects.toThrow("UNAVAILABLE");
+    expect(await sendSlice(task, commentKind, deps(stores, send))).toEqual({
       kind: "aborted",
       willRetry: false,
       error: "UNAVAILABLE",
@@ -171,7 +176,10 @@ describe("sendSlice", () => {
       attempts: 3,
       counts: { tokens: 6, sent: 0, failed: 6 },
     });
-    expect(await sendSlice(task, deps(stores, send))).toEqual({ kind: "already-handled", status: "failed" });
+    expect(await sendSlice(task, commentKind, deps(stores, send))).toEqual({
+      kind: "already-handled",
+      status: "failed",
+    });
     expect(send.sent).toEqual([]);
   });
 });

@@ -2,8 +2,8 @@
 // are retried (before any send) and which never are (after sending began), and when a delivery is
 // `done` or `failed`. The same flows against the emulators are in test/integration/comment-push*.test.ts.
 import { Timestamp } from "firebase-admin/firestore";
-import { fanOutComment } from "../../functions/src/push/delivery";
-import type { CommentPushStores } from "../../functions/src/push/deps";
+import { fanOutComment } from "../../functions/src/push/kinds/comment/fanOut";
+import type { CommentPushStores } from "../../functions/src/push/kinds/comment/stores";
 import {
   commentEvent,
   fakeCommentPushStores,

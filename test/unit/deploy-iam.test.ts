@@ -72,9 +72,9 @@ describe("npm run deploy:iam", () => {
         { on: `projects ${PROJECT}`, role: "roles/firebasecloudmessaging.admin", member },
         { on: `projects ${PROJECT}`, role: "roles/eventarc.eventReceiver", member },
         { on: `iam service-accounts ${email}`, role: "roles/iam.serviceAccountUser", member },
-        { on: "tasks queues sendCommentPushSlice", role: "roles/cloudtasks.enqueuer", member },
+        { on: "tasks queues sendPushSlice", role: "roles/cloudtasks.enqueuer", member },
         { on: "tasks queues sendCommentDigest", role: "roles/cloudtasks.enqueuer", member },
-        { on: "functions sendCommentPushSlice", role: "roles/run.invoker", member },
+        { on: "functions sendPushSlice", role: "roles/run.invoker", member },
         { on: "functions sendCommentDigest", role: "roles/run.invoker", member },
         { on: "functions onCommentCreated", role: "roles/run.invoker", member },
       ]),
@@ -104,21 +104,21 @@ describe("npm run deploy:iam", () => {
     expect(none.stderr).toMatch(/--project/);
   });
 
-  it("is the account onCommentCreated and sendCommentDigest (which enqueue) and sendCommentPushSlice run as", () => {
+  it("is the account onCommentCreated and sendCommentDigest (which enqueue) and sendPushSlice run as", () => {
     let endpoints: Record<string, { serviceAccountEmail?: unknown; taskQueueTrigger?: unknown }> = {};
     jest.isolateModules(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const exported = require("../../functions/src/index") as Record<string, { __endpoint: object }>;
       endpoints = Object.fromEntries(Object.entries(exported).map(([name, fn]) => [name, fn.__endpoint]));
     });
-    expect(endpoints.sendCommentPushSlice?.taskQueueTrigger).toBeDefined();
+    expect(endpoints.sendPushSlice?.taskQueueTrigger).toBeDefined();
     expect({
       onCommentCreated: String(endpoints.onCommentCreated?.serviceAccountEmail),
-      sendCommentPushSlice: String(endpoints.sendCommentPushSlice?.serviceAccountEmail),
+      sendPushSlice: String(endpoints.sendPushSlice?.serviceAccountEmail),
       sendCommentDigest: String(endpoints.sendCommentDigest?.serviceAccountEmail),
     }).toEqual({
       onCommentCreated: "params.PUSH_SERVICE_ACCOUNT",
-      sendCommentPushSlice: "params.PUSH_SERVICE_ACCOUNT",
+      sendPushSlice: "params.PUSH_SERVICE_ACCOUNT",
       sendCommentDigest: "params.PUSH_SERVICE_ACCOUNT",
     });
   });

@@ -19,10 +19,12 @@ describe("the deployed functions' options", () => {
   it("puts every function in us-central1", () => {
     expect(Object.keys(deployed).sort()).toEqual([
       "onCommentCreated",
+      "onFollowerCreated",
+      "onPushRequestCreated",
       "pruneDevices",
       "registerDevice",
       "sendCommentDigest",
-      "sendCommentPushSlice",
+      "sendPushSlice",
       "sweepDeliveries",
       "unregisterDevice",
     ]);
@@ -31,7 +33,7 @@ describe("the deployed functions' options", () => {
 
   it("gives the pipeline and the prune 512MiB, the callables the SDK's default", () => {
     expect(endpointOf(deployed.onCommentCreated).availableMemoryMb).toBe(512);
-    expect(endpointOf(deployed.sendCommentPushSlice).availableMemoryMb).toBe(512);
+    expect(endpointOf(deployed.sendPushSlice).availableMemoryMb).toBe(512);
     expect(endpointOf(deployed.pruneDevices).availableMemoryMb).toBe(512);
     expect(endpointOf(deployed.registerDevice)).toMatchObject({
       availableMemoryMb: 256,
@@ -66,13 +68,13 @@ describe("the deployed functions' options", () => {
   });
 
   it("rate-limits the slice tasks with params, and bounds their retries", () => {
-    expect(endpointOf(deployed.sendCommentPushSlice)).toMatchObject({
+    expect(endpointOf(deployed.sendPushSlice)).toMatchObject({
       timeoutSeconds: 300,
       taskQueueTrigger: {
         retryConfig: { maxAttempts: 12 },
       },
     });
-    const { rateLimits = {} } = endpointOf(deployed.sendCommentPushSlice).taskQueueTrigger ?? {};
+    const { rateLimits = {} } = endpointOf(deployed.sendPushSlice).taskQueueTrigger ?? {};
     expect(
       Object.fromEntries(Object.entries(rateLimits).map(([key, value]) => [key, String(value)])),
     ).toEqual({

@@ -1,6 +1,7 @@
 // The streamed fan-out's pure parts: messages sent as their pages arrive (deliverStream), the audience's pages
 // (commentAudience over in-memory stores) and reading one page ahead (readAhead).
-import { commentAudience, readAhead } from "../../functions/src/push/audience";
+import { readAhead } from "../../functions/src/push/audience";
+import { commentAudience } from "../../functions/src/push/kinds/comment/audience";
 import { deliverStream, type DeliveryMessage } from "../../functions/src/push/domain/deliver";
 import { defaultRetryPolicy } from "../../functions/src/push/domain/retryPolicy";
 import { fakeCommentPushStores, fakeDevice } from "../support/fakeCommentPush";

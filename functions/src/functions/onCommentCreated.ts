@@ -1,5 +1,5 @@
 // The comment-push trigger: every new `posts/{postId}/comments/{commentId}` fanned out to the post's author
-// and subscribers (docs/api.md), exactly once (docs/delivery.md); large audiences through sendCommentPushSlice;
+// and subscribers (docs/api.md), exactly once (docs/delivery.md); large audiences through sendPushSlice;
 // comments inside a post's open window folded into its digest instead (docs/coalescing.md).
 import {
   COMMENT_TRIGGER_MAX_INSTANCES,
@@ -10,9 +10,11 @@ import {
   pushTasksThreshold,
 } from "../params";
 import { onDocumentCreated } from "firebase-functions/v2/firestore";
-import { commentPushDeps, commentSliceQueue } from "../push/defaults";
-import type { CommentCreatedEvent, CommentPushDeps } from "../push/deps";
-import type { CommentPushOutcome } from "../push/delivery";
+import { pushDeps, pushSliceQueue, type GivenDeps } from "../push/defaults";
+import type { PushOutcome } from "../push/delivery";
+import type { CommentCreatedEvent } from "../push/kinds/comment/stores";
+import { commentKind } from "../push/kinds/comment/comment";
+import { registered } from "../push/kinds/documentTrigger";
 import type { CoalescedOutcome, Coalescing } from "../push/kinds/comment/coalesce/coalesce";
 
 /**
@@ -21,15 +23,15 @@ import type { CoalescedOutcome, Coalescing } from "../push/kinds/comment/coalesc
  */
 export async function handleCommentCreated(
   event: CommentCreatedEvent,
-  deps: Partial<CommentPushDeps> & { coalescing?: Partial<Coalescing> } = {},
-): Promise<CommentPushOutcome | CoalescedOutcome> {
+  deps: Partial<GivenDeps<unknown>> & { coalescing?: Partial<Coalescing> } = {},
+): Promise<PushOutcome | CoalescedOutcome> {
   const [{ fanOutComment }, { coalesceComment, lazyDigestQueue }, full] = await Promise.all([
-    import("../push/delivery"),
+    import("../push/kinds/comment/fanOut"),
     import("../push/kinds/comment/coalesce/coalesce"),
-    commentPushDeps({
+    pushDeps({
       ...deps,
       policy: deps.policy ?? pushRetryPolicy(),
-      tasks: deps.tasks ?? { threshold: pushTasksThreshold(), queue: commentSliceQueue() },
+      tasks: deps.tasks ?? { threshold: pushTasksThreshold(), queue: pushSliceQueue() },
     }),
   ]);
   const coalesced = await coalesceComment(event, full.stores, {
@@ -39,20 +41,23 @@ export async function handleCommentCreated(
   return coalesced ?? fanOutComment(event, full);
 }
 
-export const onCommentCreated = onDocumentCreated(
-  {
-    document: "posts/{postId}/comments/{commentId}",
-    // Safe with the pushDeliveries gate: only runs that sent nothing are run again (docs/delivery.md).
-    retry: true,
-    // The most an event function may run. Direct sends (≤ 500 per sendEach, 2 in flight) plus the retry
-    // budget fit well inside it; the rest is for reading and planning the largest audiences.
-    timeoutSeconds: COMMENT_TRIGGER_TIMEOUT_SECONDS,
-    // It enqueues sendCommentPushSlice tasks: see params.ts PUSH_SERVICE_ACCOUNT and docs/deploy.md "IAM".
-    serviceAccount: PUSH_SERVICE_ACCOUNT,
-    // A flood of comments cannot scale the trigger past what FCM's quota can take (docs/coalescing.md).
-    maxInstances: COMMENT_TRIGGER_MAX_INSTANCES,
-  },
-  async (event) => {
-    await handleCommentCreated(event);
-  },
+export const onCommentCreated = registered(
+  commentKind,
+  onDocumentCreated(
+    {
+      document: "posts/{postId}/comments/{commentId}",
+      // Safe with the pushDeliveries gate: only runs that sent nothing are run again (docs/delivery.md).
+      retry: true,
+      // The most an event function may run. Direct sends (≤ 500 per sendEach, 2 in flight) plus the retry
+      // budget fit well inside it; the rest is for reading and planning the largest audiences.
+      timeoutSeconds: COMMENT_TRIGGER_TIMEOUT_SECONDS,
+      // It enqueues sendPushSlice tasks: see params.ts PUSH_SERVICE_ACCOUNT and docs/deploy.md "IAM".
+      serviceAccount: PUSH_SERVICE_ACCOUNT,
+      // A flood of comments cannot scale the trigger past what FCM's quota can take (docs/coalescing.md).
+      maxInstances: COMMENT_TRIGGER_MAX_INSTANCES,
+    },
+    async (event) => {
+      await handleCommentCreated(event);
+    },
+  ),
 );

@@ -3,9 +3,10 @@
 // delivery record (the same gate as a comment's: docs/delivery.md) turns into exactly once.
 import { PUSH_SERVICE_ACCOUNT, pushRetryPolicy, pushTasksThreshold } from "../params";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
-import { commentPushDeps, commentSliceQueue } from "../push/defaults";
-import type { CommentPushDeps } from "../push/deps";
-import type { CommentPushOutcome } from "../push/delivery";
+import { pushDeps, pushSliceQueue, type GivenDeps } from "../push/defaults";
+import type { PushOutcome } from "../push/delivery";
+import { DIGEST_TIMEOUT_SECONDS, commentDigestKind } from "../push/kinds/comment/coalesce/digestKind";
+import { registered } from "../push/kinds/documentTrigger";
 import { DIGEST_GRACE_MS, digestTask } from "../push/kinds/comment/coalesce/digestTask";
 import { log } from "../log";
 import { inputProblems, type InputProblem } from "../shared/zodIssues";
@@ -18,7 +19,7 @@ import { inputProblems, type InputProblem } from "../shared/zodIssues";
  */
 export const MAX_DIGEST_WAIT_MS = 120_000;
 
-export type DigestDeps = Partial<CommentPushDeps> & {
+export type DigestDeps = Partial<GivenDeps<unknown>> & {
   /** Milliseconds since the epoch (the window's times are). */
   clock?: () => number;
 };
@@ -27,7 +28,7 @@ export type DigestDeps = Partial<CommentPushDeps> & {
 export async function handleCommentDigest(
   data: unknown,
   deps: DigestDeps = {},
-): Promise<CommentPushOutcome | { kind: "invalid"; problems: InputProblem[] }> {
+): Promise<PushOutcome | { kind: "invalid"; problems: InputProblem[] }> {
   const parsed = digestTask.safeParse(data);
   if (!parsed.success) {
     const problems = inputProblems(parsed.error);
@@ -42,10 +43,10 @@ export async function handleCommentDigest(
   }
   const [{ sendDigest }, full] = await Promise.all([
     import("../push/kinds/comment/coalesce/digest"),
-    commentPushDeps({
+    pushDeps({
       ...deps,
       policy: deps.policy ?? pushRetryPolicy(),
-      tasks: deps.tasks ?? { threshold: pushTasksThreshold(), queue: commentSliceQueue() },
+      tasks: deps.tasks ?? { threshold: pushTasksThreshold(), queue: pushSliceQueue() },
     }),
   ]);
   if (waitMs > 0) {
@@ -57,18 +58,21 @@ export async function handleCommentDigest(
   return sendDigest(task, { ...full, stores: { ...full.stores, windows } });
 }
 
-export const sendCommentDigest = onTaskDispatched(
-  {
-    // A digest is one window of one post: as many at once as there are busy posts, each one fan-out.
-    rateLimits: { maxConcurrentDispatches: 50 },
-    // Retried when it failed before sending anything (the gate lets 5 runs past), or came too early.
-    retryConfig: { maxAttempts: 8, minBackoffSeconds: 10, maxBackoffSeconds: 300, maxDoublings: 4 },
-    // The wait for the window's end (emulator only) plus a fan-out as long as the trigger's.
-    timeoutSeconds: 540,
-    // It enqueues slices of large digests: see params.ts PUSH_SERVICE_ACCOUNT and docs/deploy.md "IAM".
-    serviceAccount: PUSH_SERVICE_ACCOUNT,
-  },
-  async (request) => {
-    await handleCommentDigest(request.data);
-  },
+export const sendCommentDigest = registered(
+  commentDigestKind,
+  onTaskDispatched(
+    {
+      // A digest is one window of one post: as many at once as there are busy posts, each one fan-out.
+      rateLimits: { maxConcurrentDispatches: 50 },
+      // Retried when it failed before sending anything (the gate lets 5 runs past), or came too early.
+      retryConfig: { maxAttempts: 8, minBackoffSeconds: 10, maxBackoffSeconds: 300, maxDoublings: 4 },
+      // The wait for the window's end (emulator only) plus a fan-out as long as the trigger's.
+      timeoutSeconds: DIGEST_TIMEOUT_SECONDS,
+      // It enqueues slices of large digests: see params.ts PUSH_SERVICE_ACCOUNT and docs/deploy.md "IAM".
+      serviceAccount: PUSH_SERVICE_ACCOUNT,
+    },
+    async (request) => {
+      await handleCommentDigest(request.data);
+    },
+  ),
 );

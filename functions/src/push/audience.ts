@@ -1,13 +1,14 @@
 /**
- * A comment's audience as a stream (docs/delivery.md, "Reading the audience"): the post's subscribers a page
- * at a time, each page's opt-outs and device lists read together by key, the next page read while the
- * current one is being sent. Only what sending needs is kept: uids and the devices' tokens, never snapshots,
- * so a fan-out's memory depends on the page size, not on the audience.
+ * An audience as a stream (docs/delivery.md, "Reading the audience"): recipients a page at a time, each
+ * page's opt-outs and device lists read together by key, the next page read while the current one is being
+ * sent. Only what sending needs is kept: uids and the devices' tokens, never snapshots, so a fan-out's
+ * memory depends on the page size, not on the audience. A kind's audience (kinds/) chooses the candidates;
+ * `recipientsPage` makes them a page.
  */
 import type { ActiveDevice } from "../devices/deviceDoc";
 import { chunk } from "../shared/batches";
-import type { CommentPushStores } from "./deps";
-import { pageCandidates } from "./kinds/comment/recipients";
+import type { PushStores } from "./deps";
+import type { PreferenceKey } from "./kind";
 
 /** One page of the audience: who is notified, and their devices that are not marked rejected. */
 export type AudiencePage = { recipients: readonly string[]; devices: readonly ActiveDevice[] };
@@ -20,54 +21,25 @@ export const AUDIENCE_PAGE_SIZE = 500;
  */
 export const FIRST_AUDIENCE_PAGE_SIZE = 50;
 
-/**
- * The audience of a comment on a post (docs/api.md, "Who is notified of a new comment"): the post's author
- * first (unless they muted the post or wrote the comment), then every subscriber (roster first) but the
- * commenter, the muted and the author (counted once), minus those who opted out.
- */
-export async function* commentAudience(
-  stores: Pick<CommentPushStores, "posts" | "users" | "devices">,
-  comment: { postId: string; postAuthorId: string; commentAuthorId: string },
-  pageSize = AUDIENCE_PAGE_SIZE,
-): AsyncGenerator<AudiencePage> {
-  const { postId, postAuthorId, commentAuthorId } = comment;
-  const own = await stores.posts.subscriber(postId, postAuthorId);
-  let author = own?.muted === true ? "" : postAuthorId;
-  // The next query of subscribers is in flight while the current one's recipients are looked up and sent.
-  let size = Math.min(pageSize, FIRST_AUDIENCE_PAGE_SIZE);
-  for await (const subscribers of readAhead(stores.posts.subscriberPages(postId))) {
-    for (let start = 0; start < subscribers.length; start += size, size = pageSize) {
-      const part = subscribers.slice(start, start + size);
-      const candidates = pageCandidates({ postAuthorId, author, commentAuthorId, subscribers: part });
-      author = "";
-      if (candidates.length > 0) yield await pageOf(stores, candidates);
-    }
-  }
-  // A post nobody follows still notifies its author.
-  if (author !== "") {
-    const candidates = pageCandidates({ postAuthorId, author, commentAuthorId, subscribers: [] });
-    if (candidates.length > 0) yield await pageOf(stores, candidates);
-  }
-}
-
-/** Given recipients (a digest's, already chosen), a page at a time with their devices. */
+/** Given recipients, a page at a time: those who did not turn `preference` off, and their devices. */
 export async function* audienceOf(
-  stores: Pick<CommentPushStores, "devices">,
+  stores: Pick<PushStores, "devices" | "users">,
   recipients: readonly string[],
+  preference: PreferenceKey,
   pageSize = AUDIENCE_PAGE_SIZE,
 ): AsyncGenerator<AudiencePage> {
-  for (const uids of chunk(recipients, pageSize)) {
-    yield { recipients: uids, devices: await stores.devices.activeDevicesOf(uids) };
-  }
+  for (const uids of chunk([...new Set(recipients)], pageSize))
+    yield await recipientsPage(stores, uids, preference);
 }
 
-/** The candidates of one page less those who opted out, and their devices: both read at once, by key. */
-async function pageOf(
-  stores: Pick<CommentPushStores, "users" | "devices">,
+/** The candidates of one page less those who turned `preference` off, and their devices: both read at once, by key. */
+export async function recipientsPage(
+  stores: Pick<PushStores, "users" | "devices">,
   candidates: readonly string[],
+  preference: PreferenceKey,
 ): Promise<AudiencePage> {
   const [optedOut, devices] = await Promise.all([
-    stores.users.commentOptOutsAmong(candidates),
+    stores.users.optOutsAmong(candidates, preference),
     stores.devices.activeDevicesOf(candidates),
   ]);
   if (optedOut.size === 0) return { recipients: candidates, devices };

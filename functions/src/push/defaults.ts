@@ -1,7 +1,7 @@
 /**
- * The real collaborators of the comment-push pipeline, assembled once for both the trigger and the slice
- * task, each loaded on first use so that firebase-admin's Firestore and task-queue clients stay out of
- * every cold start until a handler needs them. A test replaces any of them.
+ * The real collaborators of the push engine and its kinds, assembled here and nowhere else, for every
+ * trigger and task; each is loaded on first use so that firebase-admin's Firestore and task-queue clients
+ * stay out of every cold start until a handler needs them. A test replaces any of them.
  */
 import type { Firestore } from "firebase-admin/firestore";
 import {
@@ -14,14 +14,15 @@ import {
 import { lazyFirestore } from "../shared/lazyFirestore";
 import type { CredentialBreaker } from "./breaker";
 import { crashingSender } from "./crashPoint";
-import type { CommentPushDeps, CommentPushStores } from "./deps";
+import type { PushDeps } from "./deps";
+import type { AppStores } from "./kinds/appStores";
 import type { SliceQueue } from "./sliceTask";
 
-/** The Firestore-backed stores of the pipeline on `db`, sharing one client. */
-export async function commentPushStoresOn(
+/** The Firestore-backed stores of the engine and of every kind on `db`, sharing one client. */
+export async function pushStoresOn(
   db: Firestore,
   leases: { deliveryLeaseMs?: number; sliceLeaseMs?: number } = {},
-): Promise<CommentPushStores> {
+): Promise<AppStores> {
   const [
     { DeviceStore },
     { PostStore },
@@ -52,8 +53,8 @@ export async function commentPushStoresOn(
   };
 }
 
-/** The queue of `sendCommentPushSlice` tasks; firebase-admin's task-queue client is loaded at the first enqueue. */
-export function commentSliceQueue(): SliceQueue {
+/** The queue of `sendPushSlice` tasks; firebase-admin's task-queue client is loaded at the first enqueue. */
+export function pushSliceQueue(): SliceQueue {
   let queue: Promise<SliceQueue> | undefined;
   return {
     async enqueue(task, taskId) {
@@ -76,17 +77,20 @@ export async function credentialBreakerOn(db: Firestore): Promise<CredentialBrea
   };
 }
 
+/** What a caller gives: any collaborator; `breaker: false` turns the credential breaker off (tests). */
+export type GivenDeps<S> = Partial<Omit<PushDeps<S & AppStores>, "breaker" | "stores">> &
+  Pick<PushDeps, "policy"> & { stores?: S & AppStores; breaker?: CredentialBreaker | false | undefined };
+
 /**
  * `given` completed with the real stores, FCM client, credential breaker and clock; `policy` and `tasks`
- * come from the caller. Given stores (tests) come without the breaker unless it is given too.
+ * come from the caller. The breaker is there whatever else is given (stores included), unless `breaker` is
+ * `false`.
  */
-export async function commentPushDeps(
-  given: Partial<CommentPushDeps> & Pick<CommentPushDeps, "policy">,
-): Promise<CommentPushDeps> {
+export async function pushDeps<S>(given: GivenDeps<S>): Promise<PushDeps<S & AppStores>> {
   const [stores, sender, breaker] = await Promise.all([
-    given.stores ?? lazyFirestore().then((db) => commentPushStoresOn(db)),
+    given.stores ?? (lazyFirestore().then((db) => pushStoresOn(db)) as Promise<S & AppStores>),
     given.sender ?? import("../shared/messaging").then(({ getMessagingClient }) => getMessagingClient()),
-    given.breaker ?? (given.stores ? undefined : lazyFirestore().then(credentialBreakerOn)),
+    given.breaker === false ? undefined : (given.breaker ?? lazyFirestore().then(credentialBreakerOn)),
   ]);
   return {
     stores,

@@ -1,20 +1,23 @@
 /**
- * The comment-created state machine, for the trigger: gate, plan, then send directly or enqueue slices, and
- * finish. The exactly-once rules it follows are written once, in docs/delivery.md.
+ * The delivery state machine, for every kind: gate, plan, then send directly or enqueue slices, and finish.
+ * It is told what to deliver (a kind, a delivery id, a subject and a planner) and knows nothing of where the
+ * work came from. The exactly-once rules it follows are written once, in docs/delivery.md.
  */
 import { errorText } from "../shared/errorText";
 import { log } from "../log";
 import { crashPoint } from "./crashPoint";
 import { assertRetryPolicy } from "./domain/retryPolicy";
-import type { CommentCreatedEvent, CommentPushDeps } from "./deps";
+import type { PushDeps, TaskFanOut } from "./deps";
 import { enqueueSlices } from "./enqueue";
-import { digestOfSlice } from "./kinds/comment/coalesce/digestMessage";
-import { planCommentPush, type Plan } from "./plan";
+import { idsOf, type Delivery } from "./kind";
+import { leaseMsOf } from "./lease";
+import type { Plan } from "./plan";
 import type { AudiencePage } from "./audience";
-import { sendCommentPush } from "./send";
+import { sendPush } from "./send";
+import { tellEnded } from "./ended";
 import type { DeliveryCounts } from "./store/deliveryDocs";
 
-export type CommentPushOutcome =
+export type PushOutcome =
   | { kind: "already-handled"; status: string }
   | { kind: "skipped"; reason: string }
   | { kind: "aborted"; willRetry: boolean; error: string }
@@ -25,6 +28,9 @@ export type CommentPushOutcome =
       massRejectionGuardTripped: boolean;
     }
   | { kind: "enqueued"; audience: number; slices: number; notEnqueued: number };
+
+/** What the state machine asks of a kind once it owns the delivery: its plan (read, not sent). */
+export type Planner<Content> = (tasks: TaskFanOut | undefined) => Promise<Plan<Content>>;
 
 /**
  * Thrown when another run holds the delivery's lease and nothing has been sent yet: the platform retries
@@ -45,75 +51,71 @@ export class DeliveryLeasedError extends Error {
 
 const NO_COUNTS: DeliveryCounts = { recipients: 0, tokens: 0, sent: 0, failed: 0, rejected: 0, retries: 0 };
 
-export async function fanOutComment(
-  event: CommentCreatedEvent,
-  deps: CommentPushDeps,
-  /** What to send: the comment (default), or a window's digest (coalesce/digest.ts). */
-  planner: typeof planCommentPush = planCommentPush,
-): Promise<CommentPushOutcome> {
+export async function deliverPush<Content>(
+  delivery: Delivery<Content>,
+  deps: PushDeps,
+  planner: Planner<Content>,
+): Promise<PushOutcome> {
   const started = deps.now();
   const { stores } = deps;
-  const { postId, commentId } = event.params;
-  const ids = { eventId: event.id, postId, commentId };
+  const { id, kind } = delivery;
+  const ids = idsOf(delivery);
 
-  const gate = await stores.deliveries.begin(event.id, { postId, commentId });
+  const gate = await stores.deliveries.begin(id, { kind: kind.name, ...delivery.subject }, leaseMsOf(kind));
   if (!gate.owned) {
-    log.commentPushDuplicate({ ...ids, status: gate.status, sendStarted: gate.sendStarted });
-    if (gate.retryAfterMs !== undefined) throw new DeliveryLeasedError(event.id, gate.retryAfterMs);
+    log.pushDuplicate({ ...ids, status: gate.status, sendStarted: gate.sendStarted });
+    if (gate.retryAfterMs !== undefined) throw new DeliveryLeasedError(id, gate.retryAfterMs);
     return { kind: "already-handled", status: gate.status };
   }
   crashPoint("after-gate");
 
   if (gate.resume) {
     // A run died while enqueueing a recorded plan: enqueue it all again (repeats are refused as duplicates).
-    const recorded = await stores.deliveries.recordedPlan(event.id);
-    if (!recorded || !deps.tasks) throw new Error(`pushDeliveries/${event.id}: no recorded plan to resume`);
-    log.commentPushResumed({ ...ids, attempt: gate.attempt, slices: recorded.slices });
-    const pages = stores.deliveries.plannedSlices(event.id, recorded.slices);
-    return enqueueSlices(event.id, recorded, pages, deps, 0, true);
+    const recorded = await stores.deliveries.recordedPlan(id);
+    if (!recorded || !deps.tasks) throw new Error(`pushDeliveries/${id}: no recorded plan to resume`);
+    log.pushResumed({ ...ids, attempt: gate.attempt, slices: recorded.slices });
+    const pages = stores.deliveries.plannedSlices(id, recorded.slices);
+    const plan = { ...recorded, content: kind.content.parse(recorded.content) };
+    return enqueueSlices(delivery, plan, pages, deps, 0, true);
   }
 
   // Prepare: nothing has been sent, so a failure here may be retried.
-  let plan: Plan;
+  let plan: Plan<Content>;
   try {
     assertRetryPolicy(deps.policy);
-    plan = await planner(event, stores, deps.tasks);
+    plan = await planner(deps.tasks);
     if (plan.kind === "direct") {
       // Known up front only when the audience was read whole to measure it; else counted as it is sent.
-      await stores.deliveries.sendStarting(event.id, plan.measured);
+      await stores.deliveries.sendStarting(id, plan.measured);
     } else if (plan.kind === "tasks") {
-      // A digest's slices each record their recipients' counts, so a resumed enqueueing sends the same.
-      const { digest } = plan;
-      plan = {
-        ...plan,
-        slices: plan.slices.map((slice) => ({ ...slice, ...digestOfSlice(digest, slice.uids) })),
-      };
-      await stores.deliveries.tasksPlanned(event.id, {
-        recipients: plan.recipients,
-        audience: plan.audience,
-        slices: plan.slices,
-        content: plan.content,
-      });
+      // A kind that narrows its content per slice records each slice's, so a resumed enqueueing sends the same.
+      if (kind.forSlice) {
+        const { content } = plan;
+        const slices = plan.slices.map((slice) => ({
+          ...slice,
+          content: kind.forSlice?.(content, slice.uids),
+        }));
+        plan = { ...plan, slices };
+      }
+      await stores.deliveries.tasksPlanned(id, plan);
     }
   } catch (error) {
     const willRetry = gate.attempt < stores.deliveries.maxAttempts;
-    log.commentPushAborted({ ...ids, attempt: gate.attempt, willRetry, error });
+    log.pushAborted({ ...ids, attempt: gate.attempt, willRetry, error });
     try {
-      await stores.deliveries.abandon(event.id, errorText(error));
+      await stores.deliveries.abandon(id, errorText(error));
     } catch (recordError) {
       // The delivery stays `sending` under this run's lease, with nothing sent: a retry takes it over
       // once the lease has run out (docs/delivery.md, "Leases").
-      log.commentPushFinishFailed({ eventId: event.id, error: recordError });
-      if (willRetry) throw error;
-      return { kind: "aborted", willRetry: false, error: errorText(error) };
+      log.pushFinishFailed({ ...ids, error: recordError });
     }
     if (willRetry) throw error;
     return { kind: "aborted", willRetry: false, error: errorText(error) };
   }
 
   if (plan.kind === "skip") {
-    log.commentPushSkipped({ ...ids, reason: plan.skip });
-    await stores.deliveries.finish(event.id, {
+    log.pushSkipped({ ...ids, reason: plan.skip });
+    await stores.deliveries.finish(id, {
       status: plan.status,
       counts: NO_COUNTS,
       ...(plan.status === "failed" ? { error: plan.skip } : {}),
@@ -124,7 +126,7 @@ export async function fanOutComment(
   // From here on the event is never run again.
   if (plan.kind === "tasks") {
     const recorded = { ...plan, slices: plan.slices.length };
-    return enqueueSlices(event.id, recorded, [plan.slices], deps, Math.round(deps.now() - started));
+    return enqueueSlices(delivery, recorded, [plan.slices], deps, Math.round(deps.now() - started));
   }
 
   const prepareMs = Math.round(deps.now() - started);
@@ -134,22 +136,17 @@ export async function fanOutComment(
     const audience = plan.measured
       ? plan.audience
       : countedAsRead(plan.audience, (page) =>
-          stores.deliveries.audienceRead(event.id, {
+          stores.deliveries.audienceRead(id, {
             recipients: page.recipients.length,
             tokens: page.devices.length,
           }),
         );
-    const outcome = await sendCommentPush(
-      event.id,
-      plan.content,
-      audience,
-      { ...deps, devices: stores.devices },
-      plan.digest,
-    );
+    const outcome = await sendPush(delivery, plan.content, audience, { ...deps, devices: stores.devices });
     const sendMs = Math.round(deps.now() - started) - prepareMs;
     Object.assign(counts, outcome.counts);
-    await stores.deliveries.finish(event.id, { status: outcome.status, counts, error: outcome.error });
-    log.commentPushDelivered({
+    await stores.deliveries.finish(id, { status: outcome.status, counts, error: outcome.error });
+    await tellEnded(kind, plan.content, { status: outcome.status, counts, error: outcome.error }, ids);
+    log.pushDelivered({
       ...ids,
       status: outcome.status,
       ...counts,
@@ -166,18 +163,12 @@ export async function fanOutComment(
     };
   } catch (error) {
     // Messages may have gone out: record the failure if we can, and never ask for a retry.
-    log.commentPushFinishFailed({ eventId: event.id, error });
+    log.pushFinishFailed({ ...ids, error });
     await stores.deliveries
-      .finish(event.id, { status: "failed", counts, error: errorText(error) })
-      .catch((recordError: unknown) =>
-        log.commentPushFinishFailed({ eventId: event.id, error: recordError }),
-      );
-    return {
-      kind: "delivered",
-      status: "failed",
-      counts,
-      massRejectionGuardTripped: false,
-    };
+      .finish(id, { status: "failed", counts, error: errorText(error) })
+      .catch((recordError: unknown) => log.pushFinishFailed({ ...ids, error: recordError }));
+    await tellEnded(kind, plan.content, { status: "failed", counts, error: errorText(error) }, ids);
+    return { kind: "delivered", status: "failed", counts, massRejectionGuardTripped: false };
   }
 }
 

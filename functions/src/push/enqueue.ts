@@ -10,9 +10,10 @@ import { mapWithConcurrency } from "../shared/batches";
 import { log } from "../log";
 import { crashPoint } from "./crashPoint";
 import { sliceTaskId } from "./domain/slices";
-import type { CommentPushDeps, TaskFanOut } from "./deps";
-import type { CommentPushOutcome } from "./delivery";
-import type { CommentContent } from "./sliceTask";
+import type { PushDeps, TaskFanOut } from "./deps";
+import type { PushOutcome } from "./delivery";
+import { idsOf, type Delivery } from "./kind";
+import { endedThroughTasks, tellEnded } from "./ended";
 import type { PlannedSlice } from "./store/deliveryDocs";
 
 /** Tasks enqueued at once by the trigger (each one HTTP request to Cloud Tasks). */
@@ -44,19 +45,19 @@ export function enqueueRetryable(error: unknown): boolean {
 type EnqueueResult = "enqueued" | "duplicate" | "failed";
 
 /** Enqueues one slice, retrying per the rules above; `failed` once it gives up (the slice is then counted). */
-async function enqueueOne(
-  eventId: string,
-  content: CommentContent,
+async function enqueueOne<Content>(
+  delivery: Delivery<Content>,
+  content: Content,
   slice: PlannedSlice,
-  deps: CommentPushDeps,
+  deps: PushDeps,
 ): Promise<EnqueueResult> {
   const { queue } = deps.tasks as TaskFanOut;
+  const eventId = delivery.id;
   const task = {
+    kind: delivery.kind.name,
     eventId,
     slice: { index: slice.index, uids: [...slice.uids], devices: slice.devices },
-    content,
-    // A digest's slice carries its recipients' counts (docs/coalescing.md).
-    ...(slice.digest ? { digest: slice.digest } : {}),
+    content: slice.content ?? content,
   };
   for (let attempt = 1; ; attempt++) {
     try {
@@ -67,13 +68,16 @@ async function enqueueOne(
         await deps.sleep(Math.floor(deps.random() * cap));
         continue;
       }
-      const ids = { eventId, postId: content.postId, commentId: content.commentId };
-      log.commentPushSliceNotEnqueued({ ...ids, slice: slice.index, devices: slice.devices, error });
+      const ids = idsOf(delivery);
+      log.pushSliceNotEnqueued({ ...ids, slice: slice.index, devices: slice.devices, error });
       try {
         const { finished } = await deps.stores.slices.notEnqueued(eventId, slice, errorText(error));
-        if (finished) log.commentPushTasksFinished({ ...ids, ...finished });
+        if (finished) {
+          log.pushTasksFinished({ ...ids, ...finished });
+          await tellEnded(delivery.kind, content, endedThroughTasks(finished), ids);
+        }
       } catch (recordError) {
-        log.commentPushFinishFailed({ eventId, error: recordError });
+        log.pushFinishFailed({ ...ids, error: recordError });
       }
       return "failed";
     }
@@ -85,20 +89,21 @@ async function enqueueOne(
  * enqueueing is over. A crash in between leaves `enqueueing: true` and the lease: the trigger's retry
  * resumes here, and the slices enqueued already come back `duplicate`.
  */
-export async function enqueueSlices(
-  eventId: string,
-  plan: { content: CommentContent; recipients: number; audience: number; slices: number },
+export async function enqueueSlices<Content>(
+  delivery: Delivery<Content>,
+  plan: { content: Content; recipients: number; audience: number; slices: number },
   pages: AsyncIterable<readonly PlannedSlice[]> | Iterable<readonly PlannedSlice[]>,
-  deps: CommentPushDeps,
+  deps: PushDeps,
   prepareMs: number,
   resumed = false,
-): Promise<CommentPushOutcome> {
+): Promise<PushOutcome> {
+  const eventId = delivery.id;
   const { deliveries } = deps.stores;
   const results: EnqueueResult[] = [];
   let enqueuedSoFar = 0;
   for await (const page of pages) {
     const done = await mapWithConcurrency(page, ENQUEUE_CONCURRENCY, async (slice) => {
-      const result = await enqueueOne(eventId, plan.content, slice, deps);
+      const result = await enqueueOne(delivery, plan.content, slice, deps);
       enqueuedSoFar++;
       crashPoint("enqueue", enqueuedSoFar);
       return result;
@@ -107,10 +112,8 @@ export async function enqueueSlices(
   }
   await deliveries.enqueued(eventId);
   const notEnqueued = results.filter((result) => result === "failed").length;
-  log.commentPushEnqueued({
-    eventId,
-    postId: plan.content.postId,
-    commentId: plan.content.commentId,
+  log.pushEnqueued({
+    ...idsOf(delivery),
     recipients: plan.recipients,
     audience: plan.audience,
     slices: plan.slices,

@@ -1,34 +1,44 @@
 /**
- * The plan of one comment's fan-out (nothing is sent here): the comment, its post, who is notified and what
- * the push says, then either the audience as a stream the send reads as it goes (direct), or, for an
- * audience above the task threshold, the audience read and cut into slices (docs/delivery.md).
+ * The plan of one delivery (nothing is sent here): what a kind's planner read (its content, and its
+ * audience as a stream of pages), made either a stream the send reads as it goes (direct), or, for an
+ * audience above the task threshold, read and cut into slices (docs/delivery.md).
  */
-import { commentAudience, readAhead, type AudiencePage } from "./audience";
+import type { AudiencePage } from "./audience";
 import { planSlices, type AudienceGroup, type AudienceSlice } from "./domain/slices";
-import type { CommentCreatedEvent, CommentPushStores, TaskFanOut } from "./deps";
-import type { CommentContent } from "./sliceTask";
-import type { DigestContent } from "./kinds/comment/coalesce/digestMessage";
+import type { TaskFanOut } from "./deps";
 
-/** Everything the send needs, read; or why nothing is to be sent. A digest's plan carries it (send.ts). */
-export type Plan =
+/** Everything the send needs, read; or why nothing is to be sent. */
+export type Plan<Content> =
   | {
       kind: "direct";
-      content: CommentContent;
+      content: Content;
       /** The audience, its first page read already; the rest is read while the first batches go out. */
       audience: AsyncIterable<AudiencePage>;
       /** Its size, when it was read whole to be measured. */
       measured?: { recipients: number; tokens: number };
-      digest?: DigestContent;
     }
   | {
       kind: "tasks";
-      content: CommentContent;
+      content: Content;
       recipients: number;
       audience: number;
-      slices: AudienceSlice[];
-      digest?: DigestContent;
+      slices: (AudienceSlice & { content?: unknown })[];
     }
-  | { kind: "skip"; skip: string; status: "done" | "failed" };
+  | Skip;
+
+/** Why a delivery sends nothing, and how its record ends. */
+export type Skip = { kind: "skip"; skip: string; status: "done" | "failed" };
+
+/** What a kind's planner hands the engine: the content and the audience to plan, or why nothing is sent. */
+export type KindPlan<Content> = { content: Content; audience: AudienceSource } | Skip;
+
+/** A kind's plan made the engine's: its audience planned, or its skip as it is. */
+export async function planOf<Content>(
+  plan: KindPlan<Content>,
+  tasks: TaskFanOut | undefined,
+): Promise<Plan<Content>> {
+  return "content" in plan ? planAudience(plan.content, plan.audience, tasks) : plan;
+}
 
 /**
  * An audience to plan: its pages as they are read (best `readAhead`, so reading overlaps planning and
@@ -36,55 +46,16 @@ export type Plan =
  */
 export type AudienceSource = { pages: AsyncIterable<AudiencePage>; maxDevices: number };
 
-/** Everything the send needs, read (and, for a large audience, sliced); or why nothing is to be sent. */
-export async function planCommentPush(
-  event: CommentCreatedEvent,
-  stores: CommentPushStores,
-  tasks: TaskFanOut | undefined,
-): Promise<Plan> {
-  const { postId, commentId } = event.params;
-  const comment = stores.posts.parseComment(event.data?.data());
-  // Only an Admin SDK write can make such a comment (the rules refuse it): retrying would not help.
-  if (!comment) return { kind: "skip", skip: "the comment is missing or malformed", status: "failed" };
-  const post = await stores.posts.post(postId);
-  // Deleted before its comment was handled: nobody to tell, and no subscriber to add.
-  if (!post) return { kind: "skip", skip: "the post no longer exists", status: "done" };
-
-  // The audience's first page is read from here on, beside everything else the plan needs: the commenter is
-  // never a recipient, so neither the subscription below nor the count depends on it.
-  const pages = readAhead(
-    commentAudience(stores, { postId, postAuthorId: post.authorId, commentAuthorId: comment.authorId }),
-  );
-  const [commenterName, subscribers] = await Promise.all([
-    stores.users.displayNameOf(comment.authorId),
-    // Only when tasks may be needed: the bound decides whether the audience must be measured first.
-    tasks ? stores.posts.unmutedSubscriberCount(postId) : Promise.resolve(0),
-    // Create-if-absent: idempotent on a retry, and a commenter who muted the post stays muted.
-    stores.posts.subscribe(postId, comment.authorId),
-  ]);
-  const content: CommentContent = {
-    postId,
-    commentId,
-    authorId: comment.authorId,
-    postAuthorId: post.authorId,
-    ...(commenterName === undefined ? {} : { commenterName }),
-    text: comment.text,
-  };
-  // The post's author, and every subscriber who has not muted it, with at most so many devices each.
-  const maxDevices = (subscribers + 1) * stores.devices.maxDevicesPerUser;
-  return planAudience(content, { pages, maxDevices }, tasks);
-}
-
 /**
  * The audience sent directly, as a stream, when it cannot exceed the task threshold; else read until it
  * does (then it is cut into slices, and only the slices' recipients and device counts are kept) or until it
  * ends (then the pages read are sent directly: at most `threshold` devices held).
  */
-export async function planAudience(
-  content: CommentContent,
+export async function planAudience<Content>(
+  content: Content,
   source: AudienceSource,
   tasks: TaskFanOut | undefined,
-): Promise<Extract<Plan, { kind: "direct" | "tasks" }>> {
+): Promise<Extract<Plan<Content>, { kind: "direct" | "tasks" }>> {
   const pages = source.pages[Symbol.asyncIterator]();
   if (!tasks || source.maxDevices <= tasks.threshold) {
     // The first page is read here, while a failure can still be retried; the rest as the send goes.

@@ -1,26 +1,25 @@
 /**
  * The one send path, of a direct delivery and of every slice (docs/delivery.md, "Send" and "Learn"):
- * compose, deliver (classification, retries, the mass-rejection guard), mark rejected tokens, decide.
+ * render, deliver (classification, retries, the mass-rejection guard), mark rejected tokens, decide.
  */
 import { errorText } from "../shared/errorText";
 import type { ActiveDevice } from "../devices/deviceDoc";
 import type { DeviceStore } from "../devices/deviceStore";
 import { log } from "../log";
 import { applyCredentialBreaker, type CredentialBreaker } from "./breaker";
-import { composeCommentPush } from "./kinds/comment/compose";
-import { composeDigestPush, type DigestContent } from "./kinds/comment/coalesce/digestMessage";
 import { deliverStream, type DeliveryReport } from "./domain/deliver";
 import type { AudiencePage } from "./audience";
 import type { SendClock } from "./deps";
-import type { CommentContent } from "./sliceTask";
+import { idsOf, type Delivery } from "./kind";
+import type { DeliveryIds } from "../log/push";
 import type { SliceCounts } from "./store/deliveryDocs";
 
-/** What `sendCommentPush` needs: the sender and its clock, and the store that marks rejected tokens. */
+/** What `sendPush` needs: the sender and its clock, and the store that marks rejected tokens. */
 export type SendDeps = SendClock & {
   devices: Pick<DeviceStore, "markRejected">;
   /** The project-wide credential breaker (breaker.ts); without it only the per-send guard applies. */
   breaker?: CredentialBreaker | undefined;
-  /** Every message's TTL (compose.ts); its default when absent. */
+  /** Every message's TTL (domain/message.ts); its default when absent. */
   ttlSeconds?: number | undefined;
 };
 
@@ -35,7 +34,7 @@ export type SendOutcome = {
 };
 
 /**
- * Compose one message per device, send them as they come
+ * Render one message per device (the kind's `render`), send them as they come
  * (`deliverStream`: classification, retries, the mass-rejection guard), mark the tokens FCM rejected, and
  * decide the status: `done` when every message was accepted or its token rejected, `failed` when any
  * message failed or the guard tripped. `devices` is a slice's devices, or a direct delivery's audience as
@@ -43,30 +42,20 @@ export type SendOutcome = {
  * An error while marking rejected tokens fails the send (its counts kept) rather than throwing: the
  * messages are out by then.
  */
-export async function sendCommentPush(
-  eventId: string,
-  content: CommentContent,
+export async function sendPush<Content>(
+  delivery: Delivery<Content>,
+  content: Content,
   devices: readonly ActiveDevice[] | AsyncIterable<AudiencePage>,
   deps: SendDeps,
-  /** A window's digest (docs/coalescing.md): each device gets its recipient's digest instead. */
-  digest?: DigestContent,
 ): Promise<SendOutcome> {
+  const ids = idsOf(delivery);
+  const { kind } = delivery;
   const seen = { recipients: 0, tokens: 0 };
+  const options = { ttlSeconds: deps.ttlSeconds };
   const compose = (device: ActiveDevice) => ({
     deviceId: device.deviceId,
     ref: device,
-    message: digest
-      ? composeDigestPush(content.postId, digest, device, deps.ttlSeconds)
-      : composeCommentPush({
-          device: { token: device.token, locale: device.locale, platform: device.platform },
-          commenterName: content.commenterName,
-          relation: device.uid === content.postAuthorId ? "author" : "subscriber",
-          postId: content.postId,
-          commentId: content.commentId,
-          authorId: content.authorId,
-          text: content.text,
-          ttlSeconds: deps.ttlSeconds,
-        }),
+    message: kind.render(content, device, options),
   });
   async function* messagePages() {
     if (Array.isArray(devices)) {
@@ -87,11 +76,11 @@ export async function sendCommentPush(
     random: deps.random,
     now: deps.now,
     policy: deps.policy,
-    // Every comment push carries its collapse keys (compose.ts): a second copy replaces the first.
-    collapseSafe: true,
+    // A kind's render sets its collapse keys unless it says otherwise: a second copy replaces the first.
+    collapseSafe: kind.collapseSafe ?? true,
   });
   const report = deps.breaker
-    ? await applyCredentialBreaker(eventId, delivered, seen.tokens, deps.breaker)
+    ? await applyCredentialBreaker(delivery.id, delivered, seen.tokens, deps.breaker)
     : delivered;
   const counts: SliceCounts & { recipients: number } = {
     recipients: seen.recipients,
@@ -103,12 +92,12 @@ export async function sendCommentPush(
   };
   if (report.massRejectionGuardTripped) {
     log.massRejectionGuardTripped({
-      eventId,
+      ...ids,
       tokens: counts.tokens,
       guarded: report.failures["mismatch-guarded"]?.count ?? 0,
     });
   }
-  if (report.failed > 0) log.commentPushSendFailures({ eventId, failures: report.failures });
+  if (report.failed > 0) log.pushSendFailures({ ...ids, failures: report.failures });
   const status =
     report.massRejectionGuardTripped || report.failed > 0 || readError !== undefined ? "failed" : "done";
   const outcome: SendOutcome = {
@@ -122,9 +111,9 @@ export async function sendCommentPush(
         : {}),
   };
   try {
-    await markRejected(eventId, report, deps.devices);
+    await markRejected(ids, report, deps.devices);
   } catch (error) {
-    log.commentPushFinishFailed({ eventId, error });
+    log.pushFinishFailed({ ...ids, error });
     return { ...outcome, status: "failed", error: errorText(error) };
   }
   return outcome;
@@ -132,7 +121,7 @@ export async function sendCommentPush(
 
 /** Marks the tokens FCM refused for good, each only if its owner's devices are unchanged since they were read. */
 async function markRejected(
-  eventId: string,
+  ids: DeliveryIds,
   report: DeliveryReport,
   devices: SendDeps["devices"],
 ): Promise<void> {
@@ -145,8 +134,8 @@ async function markRejected(
   );
   const byCode: Record<string, number> = {};
   for (const { code } of report.rejected) byCode[code] = (byCode[code] ?? 0) + 1;
-  log.devicesMarkedRejected({ eventId, ...result, byCode });
-  if (result.failed > 0) log.devicesMarkFailed({ eventId, failed: result.failed, samples: result.failures });
+  log.devicesMarkedRejected({ ...ids, ...result, byCode });
+  if (result.failed > 0) log.devicesMarkFailed({ ...ids, failed: result.failed, samples: result.failures });
 }
 
 /** One line for the delivery's `error`: why it failed, by reason. */

@@ -1,31 +1,41 @@
 /**
- * The slice state machine, for one `sendCommentPushSlice` task: the slice's own gate, read its devices,
+ * The slice state machine, for one `sendPushSlice` task of any kind: the slice's own gate, read its devices,
  * send through the one send path, finish (counted into the delivery once). Rules: docs/delivery.md.
  */
 import { errorText } from "../shared/errorText";
 import type { ActiveDevice } from "../devices/deviceDoc";
 import { log } from "../log";
-import type { CommentPushDeps } from "./deps";
+import type { DeliveryIds } from "../log/push";
+import type { PushDeps } from "./deps";
 import { assertRetryPolicy } from "./domain/retryPolicy";
-import { sendCommentPush, type SendOutcome } from "./send";
+import type { PushKind } from "./kind";
+import { sendPush, type SendOutcome } from "./send";
+import { endedThroughTasks, tellEnded } from "./ended";
 import type { SliceTask } from "./sliceTask";
 
-export type SliceFanOut = Omit<CommentPushDeps, "tasks">;
+export type SliceFanOut = Omit<PushDeps, "tasks">;
 
 export type SliceOutcome =
   | { kind: "already-handled"; status: string }
   | { kind: "aborted"; willRetry: boolean; error: string }
   | { kind: "sent"; status: "done" | "failed"; counts: SendOutcome["counts"]; deliveryFinished: boolean };
 
-export async function sendSlice(task: SliceTask, deps: SliceFanOut): Promise<SliceOutcome> {
+/** Sends one slice of a delivery of `kind`; `content` is the task's, already read with the kind's schema. */
+export async function sendSlice<Content>(
+  task: SliceTask & { content: Content },
+  kind: PushKind<Content>,
+  deps: SliceFanOut,
+): Promise<SliceOutcome> {
   const started = deps.now();
   const { slices, devices } = deps.stores;
   const { eventId, slice, content } = task;
-  const ids = { eventId, postId: content.postId, commentId: content.commentId, slice: slice.index };
+  const delivery = { id: eventId, kind, subject: {} };
+  const deliveryIds = { kind: kind.name, deliveryId: eventId } as DeliveryIds;
+  const ids = { ...deliveryIds, slice: slice.index };
 
   const gate = await slices.begin(eventId, slice);
   if (!gate.owned) {
-    log.commentPushSliceDuplicate({ ...ids, status: gate.status, sendStarted: gate.sendStarted });
+    log.pushSliceDuplicate({ ...ids, status: gate.status, sendStarted: gate.sendStarted });
     // Another run holds the slice and has sent nothing yet: Cloud Tasks runs the task again later, and that
     // run finds the slice ended, or takes it over once the lease has run out (docs/delivery.md, "Leases").
     if (gate.retryAfterMs !== undefined) {
@@ -43,20 +53,20 @@ export async function sendSlice(task: SliceTask, deps: SliceFanOut): Promise<Sli
     await slices.sendStarting(eventId, slice.index, found.length);
   } catch (error) {
     const willRetry = gate.attempt < slices.maxAttempts;
-    log.commentPushSliceAborted({ ...ids, attempt: gate.attempt, willRetry, error });
+    log.pushSliceAborted({ ...ids, attempt: gate.attempt, willRetry, error });
     if (willRetry) {
       try {
         await slices.abandon(eventId, slice.index, errorText(error));
       } catch (recordError) {
         // The slice stays `sending` under this run's lease, nothing sent: a retry of its task takes it
         // over once the lease has run out (docs/delivery.md, "Leases").
-        log.commentPushFinishFailed({ eventId, error: recordError });
+        log.pushFinishFailed({ ...deliveryIds, error: recordError });
       }
       throw error;
     }
     // The last attempt: end the slice as failed, so the delivery can still end.
     const counts = { tokens: slice.devices, sent: 0, failed: slice.devices, rejected: 0, retries: 0 };
-    await finish(task, deps, {
+    await finish(task, kind, deliveryIds, deps, {
       status: "failed",
       counts,
       massRejectionGuardTripped: false,
@@ -68,9 +78,9 @@ export async function sendSlice(task: SliceTask, deps: SliceFanOut): Promise<Sli
   // Send: from here on the slice is never run again.
   let outcome: SendOutcome;
   try {
-    outcome = await sendCommentPush(eventId, content, found, { ...deps, devices }, task.digest);
+    outcome = await sendPush(delivery, content, found, { ...deps, devices });
   } catch (error) {
-    log.commentPushFinishFailed({ eventId, error });
+    log.pushFinishFailed({ ...deliveryIds, error });
     outcome = {
       status: "failed",
       counts: { tokens: found.length, sent: 0, failed: found.length, rejected: 0, retries: 0 },
@@ -78,8 +88,8 @@ export async function sendSlice(task: SliceTask, deps: SliceFanOut): Promise<Sli
       error: errorText(error),
     };
   }
-  const deliveryFinished = await finish(task, deps, outcome);
-  log.commentPushSliceDelivered({
+  const deliveryFinished = await finish(task, kind, deliveryIds, deps, outcome);
+  log.pushSliceDelivered({
     ...ids,
     status: outcome.status,
     ...outcome.counts,
@@ -90,21 +100,23 @@ export async function sendSlice(task: SliceTask, deps: SliceFanOut): Promise<Sli
 }
 
 /** Ends the slice and adds it to the delivery; logs the delivery's end if this was its last slice. */
-async function finish(task: SliceTask, deps: SliceFanOut, outcome: SendOutcome): Promise<boolean> {
-  const { eventId, slice, content } = task;
+async function finish<Content>(
+  task: SliceTask & { content: Content },
+  kind: PushKind<Content>,
+  ids: DeliveryIds,
+  deps: SliceFanOut,
+  outcome: SendOutcome,
+): Promise<boolean> {
+  const { eventId, slice } = task;
   try {
     const finished = await deps.stores.slices.finish(eventId, slice.index, outcome);
     if (!finished) return false;
-    log.commentPushTasksFinished({
-      eventId,
-      postId: content.postId,
-      commentId: content.commentId,
-      ...finished,
-    });
+    log.pushTasksFinished({ ...ids, ...finished });
+    await tellEnded(kind, task.content, endedThroughTasks(finished), ids);
     return true;
   } catch (error) {
     // Never rethrown: a retry of the task would find the slice `sending` and send nothing anyway.
-    log.commentPushFinishFailed({ eventId, error });
+    log.pushFinishFailed({ ...ids, error });
     return false;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The Cloud Tasks queue of `sendCommentPushSlice`, through firebase-admin's task-queue client. In the
+ * The Cloud Tasks queue of `sendPushSlice`, through firebase-admin's task-queue client. In the
  * emulator suite the Functions emulator sets `CLOUD_TASKS_EMULATOR_HOST` for every function, and
  * firebase-admin then enqueues to the Cloud Tasks emulator instead (with a fixed "owner" token and an
  * emulated service account: no credentials needed).
@@ -10,7 +10,7 @@ import { adminApp } from "../shared/admin";
 import type { SliceQueue } from "./sliceTask";
 
 /** The task-queue function's name as firebase-admin wants it. */
-export const SLICE_FUNCTION = `locations/${REGION}/functions/sendCommentPushSlice`;
+export const SLICE_FUNCTION = `locations/${REGION}/functions/sendPushSlice`;
 
 /**
  * How long Cloud Tasks waits for a slice before it counts the attempt failed and dispatches the task again:

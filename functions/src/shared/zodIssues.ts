@@ -7,9 +7,9 @@ export type InputProblem = { path: string; message: string };
  * The one formatter of zod's issues: `{ path, message }` pairs, one per unknown key, "" as the path of the
  * input itself. Callables send them as `details`; task payloads and settings log them.
  */
-export function inputProblems(error: z.ZodError): InputProblem[] {
-  return error.issues.flatMap((issue) => {
-    const path = issue.path.map(String).join(".");
+export function inputProblems(error: z.ZodError | undefined, under?: string): InputProblem[] {
+  return (error?.issues ?? []).flatMap((issue) => {
+    const path = [...(under === undefined ? [] : [under]), ...issue.path.map(String)].join(".");
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({
         path: path ? `${path}.${key}` : key,

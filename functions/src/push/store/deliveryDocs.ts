@@ -1,13 +1,11 @@
 /**
- * The documents of the comment-push pipeline (docs/api.md `pushDeliveries`; the gate rules in
+ * The documents of the push engine (docs/api.md `pushDeliveries`; the gate rules in
  * docs/delivery.md): `pushDeliveries/{eventId}` and its `slices/{index}`, their schemas and converters.
  */
 import { z } from "zod";
-import { digestContent, type DigestContent } from "../kinds/comment/coalesce/digestMessage";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { converterOf } from "../../shared/converter";
 import { gateStatuses } from "../domain/gate";
-import { commentContent } from "../sliceTask";
 
 const timestamp = z.instanceof(Timestamp);
 const count = z.number().int().min(0);
@@ -53,8 +51,8 @@ export function expireAtAfter(days: number, nowMs = Date.now()): Timestamp {
  */
 export const deliveryDoc = deliveryCounts.partial().extend({
   ...gateFields,
-  postId: z.string(),
-  commentId: z.string(),
+  /** The push kind (push/kinds/registry.ts); the kind's subject ids (e.g. `postId`, `commentId`) beside it. */
+  kind: z.string().optional(),
   attempts: count.optional(),
   sendStarted: z.boolean().optional(),
   fanOut: z.enum(["direct", "tasks"]).optional(),
@@ -62,7 +60,8 @@ export const deliveryDoc = deliveryCounts.partial().extend({
   slices: count.optional(),
   slicesDone: count.optional(),
   slicesFailed: count.optional(),
-  content: commentContent.optional(),
+  /** What every message is rendered from, as the kind's schema reads it (checked where it is used). */
+  content: z.unknown().optional(),
   enqueueing: z.boolean().optional(),
   /** Messages whose fate nobody knows: their run died while sending (set by the sweeper). */
   unknown: count.optional(),
@@ -99,8 +98,8 @@ export const plannedSliceDoc = z.object({
   index: count,
   uids: z.array(z.string()).min(1),
   devices: count,
-  /** A digest's slice: the digest, with the counts of this slice's recipients only. */
-  digest: digestContent.optional(),
+  /** The slice's own content, when its kind narrows the delivery's per slice (`PushKind.forSlice`). */
+  content: z.unknown().optional(),
 });
 export const plannedSliceConverter = converterOf(plannedSliceDoc);
 
@@ -109,7 +108,7 @@ export type PlannedSlice = {
   index: number;
   uids: readonly string[];
   devices: number;
-  digest?: DigestContent | undefined;
+  content?: unknown;
 };
 
 /** How a delivery through tasks ended, when the slice that finished it was the last one. */

@@ -1,6 +1,5 @@
 import { FieldValue, Timestamp, type Firestore } from "firebase-admin/firestore";
 import type { BeginResult } from "../domain/gate";
-import type { CommentContent } from "../sliceTask";
 import {
   PLAN,
   PUSH_DELIVERIES,
@@ -59,20 +58,28 @@ export class DeliveryStore {
     return this.ref(eventId).collection(PLAN).withConverter(plannedSliceConverter);
   }
 
-  /** The gate of the event's delivery (docs/delivery.md): whether this run owns it, and for what. */
-  async begin(eventId: string, ids: { postId: string; commentId: string }): Promise<BeginResult> {
+  /**
+   * The gate of the event's delivery (docs/delivery.md): whether this run owns it, and for what. A new
+   * record gets `subject` (its `kind` and the kind's ids); `leaseMs` is the run's (its kind's timeout and a
+   * margin: lease.ts), the store's own when absent.
+   */
+  async begin(
+    eventId: string,
+    subject: { kind: string } & Record<string, string>,
+    leaseMs: number = this.leaseMs,
+  ): Promise<BeginResult> {
     return passGate(
       this.db,
       this.ref(eventId),
       {
-        ...ids,
+        ...subject,
         status: "sending",
         attempts: 1,
         sendStarted: false,
         createdAt: FieldValue.serverTimestamp() as Timestamp,
         expireAt: expireAtAfter(this.ttlDays),
       },
-      this,
+      { maxAttempts: this.maxAttempts, leaseMs },
       this.clock,
     );
   }
@@ -116,7 +123,7 @@ export class DeliveryStore {
    */
   async tasksPlanned(
     eventId: string,
-    plan: { recipients: number; audience: number; slices: readonly PlannedSlice[]; content: CommentContent },
+    plan: { recipients: number; audience: number; slices: readonly PlannedSlice[]; content: unknown },
   ): Promise<void> {
     for (let start = 0; start < plan.slices.length; start += PLAN_PAGE) {
       const batch = this.db.batch();
@@ -125,7 +132,7 @@ export class DeliveryStore {
           index: slice.index,
           uids: [...slice.uids],
           devices: slice.devices,
-          ...(slice.digest ? { digest: slice.digest } : {}),
+          ...(slice.content === undefined ? {} : { content: slice.content }),
         });
       }
       await batch.commit();
@@ -151,9 +158,9 @@ export class DeliveryStore {
   /** The recorded plan of a delivery through tasks, for a run that resumes its enqueueing. */
   async recordedPlan(
     eventId: string,
-  ): Promise<{ content: CommentContent; recipients: number; audience: number; slices: number } | undefined> {
+  ): Promise<{ content: unknown; recipients: number; audience: number; slices: number } | undefined> {
     const delivery = (await this.ref(eventId).get()).data();
-    if (!delivery?.content) return undefined;
+    if (delivery?.content === undefined) return undefined;
     return {
       content: delivery.content,
       recipients: delivery.recipients ?? 0,

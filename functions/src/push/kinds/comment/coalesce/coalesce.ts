@@ -5,7 +5,7 @@
  * other comment goes on to the usual fan-out, which the delivery gate keeps to once.
  */
 import { log } from "../../../../log";
-import type { CommentCreatedEvent, CommentPushStores } from "../../../deps";
+import type { CommentCreatedEvent, CommentPushStores } from "../stores";
 import { DIGEST_GRACE_MS, digestIdOf, digestTaskIdOf, type DigestQueue } from "./digestTask";
 
 export type Coalescing = {

@@ -1,15 +1,18 @@
 /**
- * A window's digest (docs/coalescing.md), through the comment push's own state machine (direct.ts): the
- * digest is an "event" of its own, `pushDeliveries/{digestId}`, with the same gate, the same audience
- * planning and slices, and the same send path; only what it reads and what each device is told differ.
+ * The comment_digest kind (docs/coalescing.md; the message: docs/api.md "Coalescing and digests"): one
+ * window's digest, delivered by the engine as `pushDeliveries/{digestId}`, with the same gate, audience
+ * planning, slices and send path as any kind. Its audience is the post's, streamed page by page like a
+ * comment's (nobody is left out for writing a comment: each recipient's `n` leaves out their own), so its
+ * memory is a page's whatever the audience. The task function: functions/sendCommentDigest.ts.
  */
-import type { CommentCreatedEvent, CommentPushDeps, CommentPushStores, TaskFanOut } from "../../../deps";
-import { fanOutComment, type CommentPushOutcome } from "../../../delivery";
-import { digestCounts, tallyWindow, type DigestContent, type WindowComment } from "./digestMessage";
-import { recipientsOf } from "../recipients";
-import { planAudience, type Plan } from "../../../plan";
-import { audienceOf, readAhead } from "../../../audience";
-import { digestIdOf, digestTask, type DigestTask } from "./digestTask";
+import { deliverPush, type PushOutcome } from "../../../delivery";
+import { planOf, type KindPlan } from "../../../plan";
+import { readAhead, type AudiencePage } from "../../../audience";
+import { commentAudience } from "../audience";
+import type { CommentPushDeps, CommentPushStores } from "../stores";
+import { digestCountOf, tallyWindow, type DigestContent, type WindowComment } from "./digestMessage";
+import { commentDigestKind, type DigestPushContent } from "./digestKind";
+import { digestIdOf, type DigestTask } from "./digestTask";
 
 type Windows = NonNullable<CommentPushStores["windows"]>;
 
@@ -17,82 +20,76 @@ type Windows = NonNullable<CommentPushStores["windows"]>;
 export async function sendDigest(
   task: DigestTask,
   deps: CommentPushDeps & { stores: { windows: Windows } },
-): Promise<CommentPushOutcome> {
-  const event: CommentCreatedEvent = {
-    id: digestIdOf(task.postId, task.window.windowId),
-    // The digest's record names the window by its opener's comment id.
-    params: { postId: task.postId, commentId: task.window.windowId },
-    data: { data: () => task },
-  };
-  return fanOutComment(event, deps, digestPlanner(deps.stores.windows));
+): Promise<PushOutcome> {
+  const id = digestIdOf(task.postId, task.window.windowId);
+  // The digest's record names the window by its opener's comment id.
+  const subject = { postId: task.postId, commentId: task.window.windowId };
+  return deliverPush({ id, kind: commentDigestKind, subject }, deps, async (tasks) =>
+    planOf(await planDigest(id, task, deps.stores), tasks),
+  );
 }
 
-/** The digest's plan: the window's comments, who hears about how many, and their devices. */
-function digestPlanner(windows: Windows) {
-  return async (
-    event: CommentCreatedEvent,
-    stores: CommentPushStores,
-    tasks: TaskFanOut | undefined,
-  ): Promise<Plan> => {
-    const { postId, window } = digestTask.parse(event.data?.data());
-    const post = await stores.posts.post(postId);
-    if (!post) return { kind: "skip", skip: "the post no longer exists", status: "done" };
-    const tally = tallyWindow(await windows.windowComments(postId, window));
-    const { latest, otherLatest } = tally;
-    if (!latest) return { kind: "skip", skip: "no comment left in the window", status: "done" };
+/** The digest's plan: the window's comments, what each recipient is told, and the audience as a stream. */
+async function planDigest(
+  digestId: string,
+  { postId, window }: DigestTask,
+  stores: CommentPushStores & { windows: Windows },
+): Promise<KindPlan<DigestPushContent>> {
+  const { windows } = stores;
+  const post = await stores.posts.post(postId);
+  if (!post) return { kind: "skip", skip: "the post no longer exists", status: "done" };
+  const tally = tallyWindow(await windows.windowComments(postId, window));
+  const { latest, otherLatest } = tally;
+  if (!latest) return { kind: "skip", skip: "no comment left in the window", status: "done" };
 
-    const candidates = await recipientsOf({
-      postAuthorId: post.authorId,
-      // Nobody is left out for writing a comment: each recipient's own comments are left out of their n.
-      commentAuthorId: "",
-      subscribers: await stores.posts.subscribersOf(postId),
-      optedOut: (uids) => stores.users.commentOptOutsAmong(uids),
-    });
-    const counts = digestCounts(tally, candidates);
-    const [shown, other] = await Promise.all([
-      shownComment(latest),
-      otherLatest && shownComment(otherLatest),
-    ]);
-    if (!shown) return { kind: "skip", skip: "the window's latest comment was deleted", status: "done" };
-    const digest: DigestContent = {
-      windowId: window.windowId,
-      postTitle: post.title,
-      latest: shown,
-      ...(other ? { otherLatest: other } : {}),
-      counts,
-    };
-    await windows.describeDigest(event.id, {
-      windowId: window.windowId,
-      comments: tally.total,
-      lastCommentId: latest.commentId,
-    });
-    const content = {
-      postId,
-      commentId: shown.commentId,
-      authorId: shown.authorId,
-      postAuthorId: post.authorId,
-      ...(shown.name === undefined ? {} : { commenterName: shown.name }),
-      text: shown.text,
-    };
-    const recipients = Object.keys(counts);
-    const source = {
-      pages: readAhead(audienceOf(stores, recipients)),
-      maxDevices: recipients.length * stores.devices.maxDevicesPerUser,
-    };
-    return { ...(await planAudience(content, source, tasks)), digest };
-
-    async function shownComment(comment: WindowComment) {
-      const [text, name] = await Promise.all([
-        windows.commentText(postId, comment.commentId),
-        stores.users.displayNameOf(comment.authorId),
-      ]);
-      if (text === undefined) return undefined;
-      return {
-        commentId: comment.commentId,
-        authorId: comment.authorId,
-        ...(name === undefined ? {} : { name }),
-        text,
-      };
-    }
+  const [shown, other, subscribers] = await Promise.all([
+    shownComment(latest),
+    otherLatest && shownComment(otherLatest),
+    stores.posts.unmutedSubscriberCount(postId),
+  ]);
+  if (!shown) return { kind: "skip", skip: "the window's latest comment was deleted", status: "done" };
+  const digest: DigestContent = {
+    windowId: window.windowId,
+    postTitle: post.title,
+    latest: shown,
+    ...(other ? { otherLatest: other } : {}),
+    total: tally.total,
+    byAuthor: Object.fromEntries(tally.byAuthor),
   };
+  await windows.describeDigest(digestId, {
+    windowId: window.windowId,
+    comments: tally.total,
+    lastCommentId: latest.commentId,
+  });
+  // Nobody is left out for writing a comment; whoever wrote every comment of the window has nothing to hear.
+  const everyone = commentAudience(stores, { postId, postAuthorId: post.authorId, commentAuthorId: "" });
+  const pages = readAhead(withNews(everyone, (uid) => digestCountOf(digest, uid) > 0));
+  const maxDevices = (subscribers + 1) * stores.devices.maxDevicesPerUser;
+  return { content: { postId, digest }, audience: { pages, maxDevices } };
+
+  async function shownComment(comment: WindowComment) {
+    const [text, name] = await Promise.all([
+      windows.commentText(postId, comment.commentId),
+      stores.users.displayNameOf(comment.authorId),
+    ]);
+    if (text === undefined) return undefined;
+    return {
+      commentId: comment.commentId,
+      authorId: comment.authorId,
+      ...(name === undefined ? {} : { name }),
+      text,
+    };
+  }
+}
+
+/** The pages of `audience` with only the recipients `keep` says have news, and their devices. */
+async function* withNews(
+  audience: AsyncIterable<AudiencePage>,
+  keep: (uid: string) => boolean,
+): AsyncGenerator<AudiencePage> {
+  for await (const page of audience) {
+    const recipients = page.recipients.filter(keep);
+    if (recipients.length === 0) continue;
+    yield { recipients, devices: page.devices.filter((device) => keep(device.uid)) };
+  }
 }

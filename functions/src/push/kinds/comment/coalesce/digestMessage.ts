@@ -11,7 +11,7 @@ import {
   BODY_MAX_CODE_POINTS,
   displayNameOf,
   languageOf,
-  platformBlocks,
+  postPlatformBlocks,
   truncateCodePoints,
   type CommentPush,
   type Language,
@@ -37,8 +37,14 @@ export const digestContent = z.object({
   latest: digestComment,
   /** The latest comment by someone other than `latest.authorId`, if any. */
   otherLatest: digestComment.optional(),
-  /** `n` of each recipient (only recipients with n ≥ 1). */
-  counts: z.record(id, z.number().int().min(1)),
+  /**
+   * The window's comments in all and by author, from which each recipient's `n` is worked out as they are
+   * sent to (a streamed audience: nothing held per recipient).
+   */
+  total: z.number().int().min(1).optional(),
+  byAuthor: z.record(id, z.number().int().min(1)).optional(),
+  /** `n` of given recipients (a slice's: `digestOfSlice`); ahead of the tally for them. */
+  counts: z.record(id, z.number().int().min(1)).optional(),
 });
 export type DigestContent = z.infer<typeof digestContent>;
 
@@ -79,6 +85,11 @@ export function digestCounts(tally: WindowTally, candidates: readonly string[]):
   return counts;
 }
 
+/** `n` of `uid`: its count when the digest carries one, else worked out from the window's tally. */
+export function digestCountOf(digest: DigestContent, uid: string): number {
+  return digest.counts?.[uid] ?? (digest.total ?? 0) - (digest.byAuthor?.[uid] ?? 0);
+}
+
 export type DigestPushData = { type: "comment_digest"; postId: string; count: string; lastCommentId: string };
 export type DigestPush = Omit<CommentPush, "data"> & { data: DigestPushData };
 
@@ -97,7 +108,7 @@ export function composeDigestPush(
   ttlSeconds?: number,
   nowMs?: number,
 ): DigestPush {
-  const n = digest.counts[device.uid] ?? 0;
+  const n = Math.max(0, digestCountOf(digest, device.uid));
   const shown = digest.latest.authorId !== device.uid ? digest.latest : (digest.otherLatest ?? digest.latest);
   const language = languageOf(device.locale);
   const name = displayNameOf(shown.name) ?? (language === "ko" ? "누군가" : "Someone");
@@ -109,11 +120,11 @@ export function composeDigestPush(
     },
     data: { type: "comment_digest", postId, count: String(n), lastCommentId: shown.commentId },
     // A digest collapses under its window: a second copy of it replaces the first.
-    ...platformBlocks(postId, digest.windowId, ttlSeconds, nowMs),
+    ...postPlatformBlocks(postId, digest.windowId, ttlSeconds, nowMs),
   };
 }
 
-/** The digest as one slice carries it: the counts of its recipients only; nothing for a comment's slice. */
+/** The digest as one slice carries it: the counts of its recipients only (no tally); nothing without one. */
 export function digestOfSlice(
   digest: DigestContent | undefined,
   uids: readonly string[],
@@ -121,8 +132,11 @@ export function digestOfSlice(
   if (!digest) return {};
   const counts: Record<string, number> = {};
   for (const uid of uids) {
-    const n = digest.counts[uid];
-    if (n !== undefined) counts[uid] = n;
+    const n = digestCountOf(digest, uid);
+    if (n > 0) counts[uid] = n;
   }
-  return { digest: { ...digest, counts } };
+  const sliced: DigestContent = { ...digest, counts };
+  delete sliced.total;
+  delete sliced.byAuthor;
+  return { digest: sliced };
 }

@@ -1,5 +1,5 @@
-// The task-queue function that sends one slice of a large comment's audience (docs/delivery.md). The
-// trigger enqueues the tasks; Cloud Tasks dispatches them at the params' rates and delivers each at least
+// The task-queue function that sends one slice of a large audience, of any push kind (docs/delivery.md).
+// A kind's delivery enqueues the tasks; Cloud Tasks dispatches them at the params' rates and delivers each at least
 // once, which the slice's own gate turns into exactly once.
 import {
   PUSH_TASKS_MAX_CONCURRENT_DISPATCHES,
@@ -9,34 +9,42 @@ import {
   pushRetryPolicy,
 } from "../params";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
-import { commentPushDeps } from "../push/defaults";
-import type { SliceFanOut, SliceOutcome } from "../push/slice";
+import { pushDeps, type GivenDeps } from "../push/defaults";
+import { kindNamed } from "../push/kinds/registry";
+import type { SliceOutcome } from "../push/slice";
 import { sliceTask } from "../push/sliceTask";
 import { log } from "../log";
 import { inputProblems, type InputProblem } from "../shared/zodIssues";
 
 /**
  * Handles one task's payload; `deps` replaces any collaborator (tests). A payload that is not a slice task
- * is logged and acknowledged: running it again could not make it one.
+ * of a known kind, with content that kind reads, is logged and acknowledged: running it again could not
+ * make it one.
  */
-export async function handleCommentPushSlice(
+export async function handlePushSlice(
   data: unknown,
-  deps: Partial<SliceFanOut> = {},
+  deps: Partial<GivenDeps<unknown>> = {},
 ): Promise<SliceOutcome | { kind: "invalid"; problems: InputProblem[] }> {
   const parsed = sliceTask.safeParse(data);
-  if (!parsed.success) {
-    const problems = inputProblems(parsed.error);
-    log.commentPushSliceInvalid({ problems });
+  const kind = parsed.success ? kindNamed(parsed.data.kind) : undefined;
+  const content = parsed.success && kind ? kind.content.safeParse(parsed.data.content) : undefined;
+  if (!parsed.success || !kind || !content?.success) {
+    const problems = !parsed.success
+      ? inputProblems(parsed.error)
+      : !kind
+        ? [{ path: "kind", message: `no push kind named "${parsed.data.kind}"` }]
+        : inputProblems(content?.error, "content");
+    log.pushSliceInvalid({ problems });
     return { kind: "invalid", problems };
   }
   const [{ sendSlice }, full] = await Promise.all([
     import("../push/slice"),
-    commentPushDeps({ ...deps, policy: deps.policy ?? pushRetryPolicy() }),
+    pushDeps({ ...deps, policy: deps.policy ?? pushRetryPolicy() }),
   ]);
-  return sendSlice(parsed.data, full);
+  return sendSlice({ ...parsed.data, content: content.data }, kind, full);
 }
 
-export const sendCommentPushSlice = onTaskDispatched(
+export const sendPushSlice = onTaskDispatched(
   {
     rateLimits: {
       maxDispatchesPerSecond: PUSH_TASKS_MAX_DISPATCHES_PER_SECOND,
@@ -53,6 +61,6 @@ export const sendCommentPushSlice = onTaskDispatched(
     serviceAccount: PUSH_SERVICE_ACCOUNT,
   },
   async (request) => {
-    await handleCommentPushSlice(request.data);
+    await handlePushSlice(request.data);
   },
 );
