@@ -140,7 +140,7 @@ describe("a new follower", () => {
     // Three follows, three deliveries: the first sent, the others ended without sending.
     const deliveries = await endedDeliveriesWhere("followerId", follower.uid, 3);
     expect(deliveries).toHaveLength(3);
-    expect(deliveries.map((delivery) => [delivery.status, delivery.sent ?? 0])).toEqual([
+    expect(deliveries.map((delivery) => [String(delivery.status), Number(delivery.sent ?? 0)])).toEqual([
       ["done", 2],
       ["done", 0],
       ["done", 0],
@@ -156,6 +156,22 @@ describe("a new follower", () => {
     expect(
       (await messagesTo(tokensOf(phones))).filter((message) => message.data.followerId === second.uid),
     ).toHaveLength(2);
+  });
+
+  it("notifies once when the loop is quicker than the pushes", async () => {
+    const [followed, follower] = await users(2);
+    if (!followed || !follower) throw new Error("no users");
+    const phones = await devicesOf(followed, ["en-US", "ko-KR"]);
+
+    // Each step waits only for the write, as a user tapping the button would: the triggers run together.
+    for (const step of [follow, unfollow, follow, unfollow, follow]) await step(follower, followed);
+
+    const deliveries = await endedDeliveriesWhere("followerId", follower.uid, 3);
+    expect(deliveries).toHaveLength(3);
+    expect(deliveries.every((delivery) => delivery.status === "done")).toBe(true);
+    expect(deliveries.map((delivery) => Number(delivery.sent ?? 0)).sort()).toEqual([0, 0, 2]);
+    const received = await messagesTo(tokensOf(phones));
+    expect(received.map((message) => message.token).sort()).toEqual(tokensOf(phones).sort());
   });
 
   it("cannot be the user themselves: the rules refuse it and nothing is sent", async () => {

@@ -18,6 +18,7 @@ import {
   type SeededDevice,
 } from "../support/kindPush";
 import { seedDevices, type SeedDevice } from "../../functions/src/devices/seed";
+import { deviceIdOf } from "../../functions/src/devices/deviceId";
 import { Timestamp, type DocumentData } from "firebase-admin/firestore";
 import { uniqueToken } from "../support/emulators";
 
@@ -45,8 +46,8 @@ const run = randomUUID().slice(0, 8);
 let users = 0;
 const newUid = () => `outbox-${run}-${users++}`;
 
-async function devicesOf(uid: string, locales: (string | null)[]): Promise<SeededDevice[]> {
-  const seeded = await seedDevicesOf(uid, locales);
+async function devicesOf(uid: string, locales: (string | null)[], prefix?: string): Promise<SeededDevice[]> {
+  const seeded = await seedDevicesOf(uid, locales, prefix === undefined ? {} : { prefix });
   made.devices.push(...seeded);
   return seeded;
 }
@@ -134,6 +135,36 @@ describe("a push request", () => {
     expect(deliveries[0]).toMatchObject({ kind: "request", status: "done", sent: 6 });
   });
 
+  it("ends SUCCESS when a token is rejected, counting it, and marks the token", async () => {
+    const uid = newUid();
+    const [good] = await devicesOf(uid, ["en-US"]);
+    const [gone] = await devicesOf(uid, ["en-US"], "unregistered");
+    const nobody = newUid(); // no device at all: a recipient with nothing to send to
+    if (!good || !gone) throw new Error("no devices");
+
+    const id = await request({
+      toUids: [uid, nobody],
+      title: "Hello",
+      kind: "follows",
+      collapseKey: "hello",
+    });
+
+    const outcome = await outcomeOf(id);
+    expect(outcome).toMatchObject({
+      state: "SUCCESS",
+      counts: { recipients: 2, tokens: 2, sent: 1, failed: 0, rejected: 1 },
+    });
+    const received = await messagesTo([good.token, gone.token]);
+    expect(received.map((message) => message.token)).toEqual([good.token]);
+    expect(received).toHaveLength(outcome.counts.sent);
+    const rejected = (
+      await adminDb()
+        .doc(`devices/${deviceIdOf(gone.token)}`)
+        .get()
+    ).get("rejected") as unknown;
+    expect(rejected).toMatchObject({ code: "messaging/registration-token-not-registered" });
+  });
+
   it("to 2,500 users goes through slices and reaches each device once", async () => {
     const uids = Array.from({ length: 2_500 }, () => newUid());
     const now = Timestamp.now();
@@ -177,17 +208,16 @@ describe("a push request", () => {
     // once more wrapped as deployed, all while the emulator's run may still be going.
     const snapshot = await adminDb().doc(`pushRequests/${id}`).get();
     const event = { id: `event-${randomUUID()}`, params: { requestId: id }, data: snapshot };
+    const wrapped = fft.wrap(onPushRequestCreated) as (event: object) => Promise<unknown>;
     const runs = await Promise.all([
       outcomeKind(handleDocumentEvent(requestKind, event)),
       outcomeKind(handleDocumentEvent(requestKind, event)),
       outcomeKind(
-        fft
-          .wrap(onPushRequestCreated)({
-            id: `event-${randomUUID()}`,
-            params: { requestId: id },
-            data: snapshot.data(),
-          })
-          .then(() => ({ kind: "ran" })),
+        wrapped({
+          id: `event-${randomUUID()}`,
+          params: { requestId: id },
+          data: snapshot.data(),
+        }).then(() => ({ kind: "ran" })),
       ),
     ]);
     expect(runs).toHaveLength(3);

@@ -9,16 +9,19 @@ import { adminDb, eventually, uniqueToken } from "./emulators";
 
 export type SeededDevice = { uid: string; token: string; locale: string | null };
 
-/** One device per entry, for `uid` with that locale (android and ios in turn); returns them in order. */
+/**
+ * One device per entry, for `uid` with that locale (android and ios in turn); returns them in order. A
+ * token `prefix` picks the FCM emulator's answer (e.g. "unregistered": 404 UNREGISTERED).
+ */
 export async function seedDevicesOf(
   uid: string,
   locales: readonly (string | null)[],
-  db: Firestore = adminDb(),
+  { db = adminDb(), prefix = "kind" }: { db?: Firestore; prefix?: string } = {},
 ): Promise<SeededDevice[]> {
   const now = Timestamp.now();
   const devices: SeedDevice[] = locales.map((locale, index) => ({
     uid,
-    token: uniqueToken("kind"),
+    token: uniqueToken(prefix),
     platform: index % 2 === 0 ? "android" : "ios",
     locale,
     appVersion: "1.0.0",
