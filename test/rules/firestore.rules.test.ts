@@ -1,6 +1,6 @@
 /**
  * Security rules (firestore.rules) against the Firestore emulator, through the client SDK as an app would
- * call it. For every collection of CONTRACT.md: what a signed-in owner may do, what another user and an
+ * call it. For every collection of the data model (docs/api.md): what a signed-in owner may do, what another user and an
  * anonymous visitor may not, and the shape each write must have.
  *
  * One file on purpose: every test clears the same emulator project ("demo-rules", never "demo-push", so no
@@ -40,7 +40,7 @@ const EARLIER = Timestamp.fromDate(new Date("2025-01-01T00:00:00Z"));
 
 let env: RulesTestEnvironment;
 
-/** `FIRESTORE_EMULATOR_HOST` ("host:port") as set by `firebase emulators:exec`, else the CONTRACT's port. */
+/** `FIRESTORE_EMULATOR_HOST` ("host:port") as set by `firebase emulators:exec`, else firebase.json's port. */
 function emulatorAddress(): { host: string; port: number } {
   const address = process.env.FIRESTORE_EMULATOR_HOST ?? "127.0.0.1:8080";
   const separator = address.lastIndexOf(":");
@@ -173,6 +173,69 @@ describe("users/{uid}", () => {
     await arrange({ [alicePath]: { displayName: "Alice" } });
     await assertFails(updateDoc(doc(client(), alicePath), { displayName: "Mallory" }));
     await assertFails(deleteDoc(doc(client(), alicePath)));
+  });
+});
+
+describe("users/{uid}/followers/{followerUid}", () => {
+  // Bob follows Alice: the doc is Alice's follower list entry for Bob.
+  const bobFollowsAlice = `users/${ALICE}/followers/${BOB}`;
+  const storedFollow = { createdAt: EARLIER };
+  const CAROL = "carol";
+
+  it("the follower creates it with createdAt at the request time", async () => {
+    await assertSucceeds(setDoc(doc(clientOf(BOB), bobFollowsAlice), { createdAt: serverTimestamp() }));
+  });
+
+  it.each<[string, () => ClientDb, string]>([
+    ["the followed user, naming someone else as follower", () => clientOf(ALICE), bobFollowsAlice],
+    ["a third user, naming someone else as follower", () => clientOf(CAROL), bobFollowsAlice],
+    ["an anonymous visitor", () => clientOf(), bobFollowsAlice],
+    ["a user following themselves", () => clientOf(ALICE), `users/${ALICE}/followers/${ALICE}`],
+  ])("%s may not create it", async (_, client, path) => {
+    await assertFails(setDoc(doc(client(), path), { createdAt: serverTimestamp() }));
+  });
+
+  it.each<[string, DocumentData]>([
+    ["a client-supplied createdAt Timestamp", { createdAt: Timestamp.now() }],
+    ["a client-supplied createdAt Date", { createdAt: new Date() }],
+    ["no createdAt", {}],
+    ["an unknown key", { createdAt: serverTimestamp(), note: "hi" }],
+  ])("a follow with %s is refused", async (_, data) => {
+    await assertFails(setDoc(doc(clientOf(BOB), bobFollowsAlice), data));
+  });
+
+  it.each<[string, string]>([
+    ["the follower", BOB],
+    ["the followed user", ALICE],
+  ])("%s may delete it", async (_, uid) => {
+    await arrange({ [bobFollowsAlice]: storedFollow });
+    await assertSucceeds(deleteDoc(doc(clientOf(uid), bobFollowsAlice)));
+  });
+
+  it.each<[string, () => ClientDb]>([
+    ["a third user", () => clientOf(CAROL)],
+    ["an anonymous visitor", () => clientOf()],
+  ])("%s may not delete it", async (_, client) => {
+    await arrange({ [bobFollowsAlice]: storedFollow });
+    await assertFails(deleteDoc(doc(client(), bobFollowsAlice)));
+  });
+
+  it.each<[string, () => ClientDb]>([
+    ["the follower", () => clientOf(BOB)],
+    ["the followed user", () => clientOf(ALICE)],
+    ["a third user", () => clientOf(CAROL)],
+  ])("nobody updates it: not %s", async (_, client) => {
+    await arrange({ [bobFollowsAlice]: storedFollow });
+    await assertFails(updateDoc(doc(client(), bobFollowsAlice), { createdAt: serverTimestamp() }));
+    await assertFails(setDoc(doc(client(), bobFollowsAlice), { createdAt: serverTimestamp() }));
+  });
+
+  it("any signed-in user reads and lists followers; an anonymous visitor does not", async () => {
+    await arrange({ [bobFollowsAlice]: storedFollow });
+    await assertSucceeds(getDoc(doc(clientOf(CAROL), bobFollowsAlice)));
+    await assertSucceeds(getDocs(collection(clientOf(CAROL), `users/${ALICE}/followers`)));
+    await assertFails(getDoc(doc(clientOf(), bobFollowsAlice)));
+    await assertFails(getDocs(collection(clientOf(), `users/${ALICE}/followers`)));
   });
 });
 
@@ -437,6 +500,16 @@ describe.each([
     { postId: "post-1", commentId: "comment-1", status: "done" },
   ],
   ["pushWindows/{postId}", "pushWindows", { windows: [], status: "open" }],
+  [
+    "pushRequests/{requestId}",
+    "pushRequests",
+    { toUids: [ALICE], title: "Hello", delivery: { state: "SUCCESS" }, status: "done" },
+  ],
+  [
+    "pushFollowNotices/{noticeId}",
+    "pushFollowNotices",
+    { uid: ALICE, followerUid: BOB, deliveryId: "event-1", at: EARLIER },
+  ],
   ["posts/{postId}/roster/{shard}", `${POST}/roster`, { uids: [ALICE, BOB] }],
 ])("%s is unreachable from any client", (_, collectionId, data) => {
   const path = `${collectionId}/doc-1`;

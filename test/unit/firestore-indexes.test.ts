@@ -62,13 +62,20 @@ describe("firestore.indexes.json", () => {
     }
   });
 
-  it("turns on the TTL policy of pushDeliveries.expireAt", () => {
+  it.each(["pushDeliveries", "pushFollowNotices"])("turns on the TTL policy of %s.expireAt", (group) => {
     expect(fieldOverrides).toContainEqual({
-      collectionGroup: "pushDeliveries",
+      collectionGroup: group,
       fieldPath: "expireAt",
       ttl: true,
       indexes: [],
     });
+  });
+
+  it("exempts a push request's recipients and texts from indexing (10,000 uids are 10,000 entries)", () => {
+    const exempt = fieldOverrides
+      .filter((override) => override.collectionGroup === "pushRequests" && override.indexes.length === 0)
+      .map((override) => override.fieldPath);
+    expect(exempt).toEqual(expect.arrayContaining(["toUids", "title", "body", "data"]));
   });
 
   it("holds only indexes that are well formed", () => {

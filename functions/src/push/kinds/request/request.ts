@@ -50,6 +50,9 @@ export const requestKind: DocumentKind<RequestContent> & PushKind<RequestContent
   source: {
     document: "pushRequests/{requestId}",
     subject: ({ requestId = "" }) => ({ requestId }),
+    // One delivery per request, not per event: a run of another event for the same doc (a redelivery with
+    // an id of its own, a replayed or hand-run trigger) finds the delivery taken and sends nothing.
+    deliveryId: ({ params }) => `request-${params.requestId ?? ""}`,
     async plan(event, stores) {
       const { requestId = "" } = event.params;
       const parsed = pushRequest.safeParse(event.data?.data());
