@@ -15,7 +15,7 @@ import com.google.firebase.appcheck.playintegrity.PlayIntegrityAppCheckProviderF
 import com.google.firebase.auth.auth
 import com.google.firebase.initialize
 
-/** The channel id the backend sends comment pushes to (CONTRACT "The push message"). */
+/** The channel id the backend sends comment pushes to (docs/api.md "The push message"). */
 const val COMMENTS_CHANNEL_ID = "comments"
 
 class PushApplication : Application() {

@@ -1,6 +1,6 @@
 /**
  * Security rules (firestore.rules) against the Firestore emulator, through the client SDK as an app would
- * call it. For every collection of CONTRACT.md: what a signed-in owner may do, what another user and an
+ * call it. For every collection of docs/api.md ("Firestore data model"): what a signed-in owner may do, what another user and an
  * anonymous visitor may not, and the shape each write must have.
  *
  * One file on purpose: every test clears the same emulator project ("demo-rules", never "demo-push", so no
@@ -40,7 +40,7 @@ const EARLIER = Timestamp.fromDate(new Date("2025-01-01T00:00:00Z"));
 
 let env: RulesTestEnvironment;
 
-/** `FIRESTORE_EMULATOR_HOST` ("host:port") as set by `firebase emulators:exec`, else the CONTRACT's port. */
+/** `FIRESTORE_EMULATOR_HOST` ("host:port") as set by `firebase emulators:exec`, else the port of docs/emulators.md. */
 function emulatorAddress(): { host: string; port: number } {
   const address = process.env.FIRESTORE_EMULATOR_HOST ?? "127.0.0.1:8080";
   const separator = address.lastIndexOf(":");
