@@ -16,7 +16,7 @@ import type { DocumentKind } from "../../functions/src/push/kinds/documentTrigge
 
 const id = z.string().min(1).max(1_500);
 
-/** Step 2, the content: everything each message is rendered from, and what a slice task carries. */
+/** Step 1, the content: everything each message is rendered from, and what a slice task carries. */
 const kudosContent = z.object({
   uid: id,
   kudosId: id,
@@ -35,16 +35,16 @@ export function kudosTitle(language: "ko" | "en", name: string | undefined): str
   return `${name ?? "Someone"} sent you kudos`;
 }
 
-/** The Android channel the clients create for it (docs/kinds.md, step 6). */
+/** The Android channel the clients create for it (docs/kinds.md, step 5). */
 export const KUDOS_CHANNEL = "kudos";
 
 export const kudosKind: DocumentKind<KudosContent> = {
-  // Step 1: the name (pushDeliveries.kind, the slice task's kind, the logs' kind).
+  // Step 1, the name: pushDeliveries.kind, the slice task's kind, the logs' kind.
   name: "kudos",
   content: kudosContent,
-  // Step 3: one of push/kind.ts `preferenceKeys`.
+  // Step 1, the preference key: one of push/kind.ts `preferenceKeys`.
   preference: () => "announcements",
-  // Step 4: one device's message.
+  // Step 1, the render: one device's message.
   render: ({ uid, kudosId, fromUid, fromName, text }, device, options) => ({
     token: device.token,
     notification: {
@@ -58,9 +58,9 @@ export const kudosKind: DocumentKind<KudosContent> = {
       options.nowMs,
     ),
   }),
-  // Step 5: its trigger's timeout, from which its lease comes.
+  // Step 1, the timeout: its trigger's, from which its lease comes.
   timeoutSeconds: 60,
-  // Step 6: where its work comes from.
+  // Step 1, the source: where its work comes from, and the plan.
   source: {
     document: "users/{uid}/kudos/{kudosId}",
     subject: ({ uid = "", kudosId = "" }) => ({ uid, kudosId }),
