@@ -9,7 +9,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 /** Git-ignored: the launcher jar, the java-version shim, the run lock and the logs live here. */
 export const SCRATCH = path.join(ROOT, ".emulators");
 /**
- * The project the emulators run as: `demo-push` (CONTRACT.md), or `PUSH_EMULATOR_PROJECT` for a run that needs
+ * The project the emulators run as: `demo-push` (docs/api.md), or `PUSH_EMULATOR_PROJECT` for a run that needs
  * params of its own (`npm run bench` runs as `demo-push-bench`, whose `functions/.env.demo-push-bench` the
  * Functions emulator loads over `functions/.env`). Only `demo-` projects: they need no credentials.
  */

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-REGION="us-central1"                  # CONTRACT: the functions' region
+REGION="us-central1"                  # docs/api.md: the functions' region
 # Task-queue functions: firebase-tools names each queue after its function, and Cloud Tasks invokes each with
 # the enqueuer's OIDC token. The trigger enqueues both (a comment's slices, a window's digest); the digest
 # task enqueues slices of large digests.

@@ -1,13 +1,14 @@
 // Everything push needs at process start, in Application.onCreate (declared as android:name in the manifest):
-// App Check before any other Firebase call, the `comments` notification channel the backend targets
-// (android.notification.channelId "comments"), registration at every start once signed in, and the
-// periodic token refresh.
+// App Check before any other Firebase call, the notification channels the backend targets
+// (android.notification.channelId "comments", "follows", "announcements"), registration at every start once
+// signed in, and the periodic token refresh.
 package com.example.push
 
 import android.app.Application
 import android.app.NotificationChannel
 import android.app.NotificationManager
 import android.os.Build
+import androidx.annotation.StringRes
 import com.google.firebase.Firebase
 import com.google.firebase.appcheck.appCheck
 import com.google.firebase.appcheck.debug.DebugAppCheckProviderFactory
@@ -15,8 +16,14 @@ import com.google.firebase.appcheck.playintegrity.PlayIntegrityAppCheckProviderF
 import com.google.firebase.auth.auth
 import com.google.firebase.initialize
 
-/** The channel id the backend sends comment pushes to (CONTRACT "The push message"). */
+/** The channel the backend sends comment pushes and digests to (docs/api.md "The push message"). */
 const val COMMENTS_CHANNEL_ID = "comments"
+
+/** The channel of new-follower pushes (docs/api.md "New follower"). */
+const val FOLLOWS_CHANNEL_ID = "follows"
+
+/** The channel of the push outbox's requests (docs/api.md "The push outbox"). */
+const val ANNOUNCEMENTS_CHANNEL_ID = "announcements"
 
 class PushApplication : Application() {
     override fun onCreate() {
@@ -30,7 +37,15 @@ class PushApplication : Application() {
             else PlayIntegrityAppCheckProviderFactory.getInstance(),
         )
 
-        createCommentsChannel()
+        // A push for a channel the app never created lands on the manifest's default channel: create every
+        // channel the backend sends to (a new push kind brings its own: docs/kinds.md "The clients").
+        createChannel(COMMENTS_CHANNEL_ID, R.string.comments_channel_name, R.string.comments_channel_description)
+        createChannel(FOLLOWS_CHANNEL_ID, R.string.follows_channel_name, R.string.follows_channel_description)
+        createChannel(
+            ANNOUNCEMENTS_CHANNEL_ID,
+            R.string.announcements_channel_name,
+            R.string.announcements_channel_description,
+        )
 
         // Fires at start with the current user and at every sign-in. WorkManager, not a coroutine scope of
         // this listener: the registration then survives the process going away and waits for a network.
@@ -40,14 +55,15 @@ class PushApplication : Application() {
         RegisterDeviceWorker.schedulePeriodicRefresh(this)
     }
 
-    /** Channels exist from Android 8 (API 26); creating an existing one again only updates its name. */
-    private fun createCommentsChannel() {
+    /**
+     * Channels exist from Android 8 (API 26); creating an existing one again only updates its name and
+     * description. The name is what users see in Settings, where they can turn the channel off: translate it
+     * (e.g. "Comments" / "댓글", "New followers" / "새 팔로워", "Announcements" / "공지").
+     */
+    private fun createChannel(id: String, @StringRes name: Int, @StringRes description: Int) {
         if (Build.VERSION.SDK_INT < Build.VERSION_CODES.O) return
-        val channel = NotificationChannel(
-            COMMENTS_CHANNEL_ID,
-            getString(R.string.comments_channel_name), // e.g. "Comments" / "댓글"
-            NotificationManager.IMPORTANCE_DEFAULT,
-        ).apply { description = getString(R.string.comments_channel_description) }
+        val channel = NotificationChannel(id, getString(name), NotificationManager.IMPORTANCE_DEFAULT)
+            .apply { this.description = getString(description) }
         getSystemService(NotificationManager::class.java).createNotificationChannel(channel)
     }
 }

@@ -4,7 +4,6 @@
 package com.example.push
 
 import android.app.PendingIntent
-import android.content.Intent
 import androidx.core.app.NotificationCompat
 import androidx.core.app.NotificationManagerCompat
 import com.google.firebase.messaging.FirebaseMessagingService
@@ -17,20 +16,22 @@ class PushMessagingService : FirebaseMessagingService() {
 
     /**
      * In the background the system shows the notification itself, on the message's channel and grouped by
-     * its tag (the post id). In the foreground FCM hands it here instead; show it the same way.
+     * its tag (a comment's post id). In the foreground FCM hands it here instead; show it the same way, with
+     * a tap routed by its `data.type` (PushRoute).
      */
     override fun onMessageReceived(message: RemoteMessage) {
         val notification = message.notification ?: return
         val notifications = NotificationManagerCompat.from(this)
         // Off when the user turned notifications off, or on Android 13+ has not granted POST_NOTIFICATIONS.
         if (!notifications.areNotificationsEnabled()) return
-        val postId = message.data["postId"]
+        val route = PushRoute.of(message.data)
         val open = PendingIntent.getActivity(
             this,
-            postId.hashCode(),
-            Intent(this, MainActivity::class.java).putExtra("postId", postId),
+            route.hashCode(),
+            route.intent(this),
             PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT,
         )
+        // Every push names its channel ("comments", "follows", "announcements": PushApplication creates them).
         val shown = NotificationCompat.Builder(this, notification.channelId ?: COMMENTS_CHANNEL_ID)
             .setSmallIcon(R.drawable.ic_notification)
             .setContentTitle(notification.title)
@@ -39,7 +40,8 @@ class PushMessagingService : FirebaseMessagingService() {
             .setContentIntent(open)
             .build()
         try {
-            notifications.notify(notification.tag ?: postId, 0, shown)
+            // The tag groups a post's pushes (a newer one replaces the older); other kinds set none.
+            notifications.notify(notification.tag ?: message.messageId, 0, shown)
         } catch (e: SecurityException) {
             // POST_NOTIFICATIONS revoked between the check and the call.
         }

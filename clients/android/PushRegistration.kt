@@ -1,4 +1,4 @@
-// Registers this device's FCM token with the backend (CONTRACT "Callable functions"): at every app start once
+// Registers this device's FCM token with the backend (docs/api.md "Callable functions"): at every app start once
 // signed in, on every new token (PushMessagingService -> RegisterDeviceWorker), and every two weeks in the
 // background (RegisterDeviceWorker.schedulePeriodicRefresh). Unregisters at sign-out, before signing out.
 // Not compiled in this repository: see docs/clients.md for the Gradle dependencies and the manifest.
@@ -16,7 +16,7 @@ import kotlinx.coroutines.tasks.await
 private const val TAG = "PushRegistration"
 
 object PushRegistration {
-    /** The backend's region (CONTRACT: us-central1). */
+    /** The backend's region (docs/api.md: us-central1). */
     private val functions get() = Firebase.functions("us-central1")
 
     /** What a registration attempt came to, so a worker can decide whether to retry. */

@@ -59,19 +59,18 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
         [.banner, .list, .sound]
     }
 
-    /// The user opened a push: `data` arrives as userInfo (type, postId, commentId, ...).
+    /// The user opened a push: `data` arrives as userInfo (type, postId, followerId, requestId, ...), and
+    /// its `type` decides where the tap goes (PushRoute).
     func userNotificationCenter(
         _ center: UNUserNotificationCenter,
         didReceive response: UNNotificationResponse
     ) async {
-        let userInfo = response.notification.request.content.userInfo
-        if let postId = userInfo["postId"] as? String {
-            NotificationCenter.default.post(name: .openPost, object: nil, userInfo: ["postId": postId])
-        }
+        let route = PushRoute(userInfo: response.notification.request.content.userInfo)
+        NotificationCenter.default.post(name: .openPushRoute, object: route)
     }
 }
 
 extension Notification.Name {
-    /// Posted when the user opens a comment push; the UI navigates to the post.
-    static let openPost = Notification.Name("openPost")
+    /// Posted when the user opens a push, with its `PushRoute` as the object; the UI navigates to it.
+    static let openPushRoute = Notification.Name("openPushRoute")
 }

@@ -1,4 +1,4 @@
-// Registers this device's FCM token with the backend (CONTRACT "Callable functions"): at every app start once
+// Registers this device's FCM token with the backend (docs/api.md "Callable functions"): at every app start once
 // signed in, on every new FCM token (messaging(_:didReceiveRegistrationToken:)), and from the background
 // refresh (TokenRefresh.swift). Unregisters at sign-out, before signing out.
 // FCM has a token only once APNs gave the app a device token: AppDelegate.swift asks for permission,
@@ -13,7 +13,7 @@ import Foundation
 final class PushRegistration: NSObject, MessagingDelegate {
     static let shared = PushRegistration()
 
-    /// The backend's region (CONTRACT: us-central1).
+    /// The backend's region (docs/api.md: us-central1).
     private lazy var functions = Functions.functions(region: "us-central1")
     private var authListener: AuthStateDidChangeListenerHandle?
 

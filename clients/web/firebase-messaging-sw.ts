@@ -6,9 +6,45 @@
 // building it in, it reads it from its own URL, so one built file serves every environment:
 //   /firebase-messaging-sw.js?firebaseConfig=<URL-encoded JSON>
 // (see `serviceWorkerUrl` in README.md). Notification messages (the backend sends `notification` with every
-// comment push) are shown by the SDK itself; this worker only has to start messaging.
+// push) are shown by the SDK itself; this worker starts messaging and routes a tap by the push's `data.type`
+// (pushRoute.ts).
 import { initializeApp } from "firebase/app";
 import { getMessaging, onBackgroundMessage } from "firebase/messaging/sw";
+import { pathOf, routeOf } from "./pushRoute";
+
+/** What this worker uses of the service-worker globals (this file is type-checked with the DOM lib). */
+type WindowClient = { url: string; focus(): Promise<unknown>; navigate(url: string): Promise<unknown> };
+type NotificationClick = Event & {
+  action: string;
+  notification: { data?: { FCM_MSG?: { data?: Record<string, string> } }; close(): void };
+  waitUntil(work: Promise<unknown>): void;
+};
+const worker = self as unknown as {
+  location: Location;
+  clients: {
+    matchAll(options: { type: "window"; includeUncontrolled: boolean }): Promise<WindowClient[]>;
+    openWindow(url: string): Promise<unknown>;
+  };
+  addEventListener(type: "notificationclick", listener: (event: NotificationClick) => void): void;
+};
+
+// Registered before messaging starts, so it runs before the SDK's own listener, which opens only
+// `fcmOptions.link` (the backend sets none). The SDK keeps the push in `notification.data.FCM_MSG`.
+worker.addEventListener("notificationclick", (event) => {
+  const data = event.notification.data?.FCM_MSG?.data;
+  if (!data || event.action) return;
+  event.stopImmediatePropagation();
+  event.notification.close();
+  const url = new URL(pathOf(routeOf(data)), worker.location.origin).href;
+  event.waitUntil(
+    worker.clients.matchAll({ type: "window", includeUncontrolled: true }).then(async (open) => {
+      const tab = open.find((client) => new URL(client.url).origin === worker.location.origin);
+      if (!tab) return worker.clients.openWindow(url);
+      await tab.navigate(url);
+      return tab.focus();
+    }),
+  );
+});
 
 const config = new URL(location.href).searchParams.get("firebaseConfig");
 if (config) {

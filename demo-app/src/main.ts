@@ -28,6 +28,7 @@ import {
 import { connectFunctionsEmulator, getFunctions } from "firebase/functions";
 import { startAppCheck } from "../../clients/web/appCheck";
 import { type ForegroundPush, WebPush } from "../../clients/web/pushRegistration";
+import { routeOf } from "../../clients/web/pushRoute";
 
 interface DemoConfig {
   firebase: { projectId: string; apiKey: string; authDomain: string };
@@ -209,6 +210,13 @@ async function main(): Promise<void> {
       if (seen.has(key)) return;
       seen.add(key);
       const li = el("li", "push");
+      // A tap goes where the push's data.type says (clients/web/pushRoute.ts); this demo has only posts.
+      const route = routeOf(item.data);
+      li.dataset.screen = route.screen;
+      if (route.screen === "post" && route.postId !== postId) {
+        li.title = "Open this post";
+        li.onclick = () => (location.search = `?post=${encodeURIComponent(route.postId)}`);
+      }
       li.append(
         el("div", "title", item.title ?? "(no title)"),
         el("div", "body", item.body ?? ""),

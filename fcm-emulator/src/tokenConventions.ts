@@ -1,6 +1,6 @@
 /**
  * Registration tokens the emulator refuses, by prefix, so tests and drills can provoke each outcome FCM
- * gives for a token (CONTRACT, "FCM emulator"). Every other non-empty token is taken as registered.
+ * gives for a token (docs/emulators.md, "The FCM emulator"). Every other non-empty token is taken as registered.
  */
 import { type FcmErrorAnswer, invalidRegistrationToken, senderIdMismatch, unregistered } from "./fcmErrors";
 

@@ -212,7 +212,7 @@ describe("a comment on a post whose subscribers are in its roster", () => {
       .sort();
   }
 
-  it("notifies exactly who the contract says, after mutes, opt-outs and subscriptions since the fold", async () => {
+  it("notifies exactly who docs/api.md says, after mutes, opt-outs and subscriptions since the fold", async () => {
     const [author, staying, muting, optingOut, joining, commenter] = await Promise.all([
       user("Ada"),
       user("Bora"),

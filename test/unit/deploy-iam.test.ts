@@ -90,7 +90,7 @@ describe("npm run deploy:iam", () => {
     );
     expect(create?.[4]).toBe(email?.split("@")[0]);
     expect(flag(create ?? [], "--project")).toBe(PROJECT);
-    // Every resource-scoped command names the region of the functions (CONTRACT: us-central1).
+    // Every resource-scoped command names the region of the functions (docs/api.md: us-central1).
     for (const command of commands.filter((each) => each[1] === "tasks" || each[1] === "functions")) {
       expect(flag(command, "--location") ?? flag(command, "--region")).toBe("us-central1");
     }

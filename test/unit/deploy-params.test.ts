@@ -81,7 +81,7 @@ const emulatorEnvs = env.loadUserEnvs({
 
 describe("functions/.env (the params' production values)", () => {
   it("finds the declared params, and the scan and the manifest agree", () => {
-    // TOKEN_STALE_DAYS is CONTRACT; if it is not found, the discovery above is broken.
+    // TOKEN_STALE_DAYS is public (docs/api.md, "Scheduled prune"); if it is not found, the discovery above is broken.
     expect(declared.map((param) => param.name)).toContain("TOKEN_STALE_DAYS");
     expect([...new Set(scannedParamNames())].sort()).toEqual(declared.map((param) => param.name).sort());
   });

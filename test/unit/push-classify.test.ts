@@ -44,7 +44,7 @@ const fcm = {
   },
 } satisfies Record<string, FcmError>;
 
-describe("classifyFcmError: every row of the CONTRACT's FCM outcomes table", () => {
+describe("classifyFcmError: every row of docs/api.md's FCM outcomes table", () => {
   it("success → sent", () => {
     expect(classifyFcmError(undefined)).toEqual({ kind: "sent" });
   });

@@ -20,7 +20,7 @@ const base: CommentPushInput = {
 const codePoints = (s: string) => Array.from(s).length;
 
 describe("composeCommentPush", () => {
-  it("builds the FCM v1 message of the CONTRACT, usable as firebase-admin's TokenMessage", () => {
+  it("builds the FCM v1 message of docs/api.md, usable as firebase-admin's TokenMessage", () => {
     const message: TokenMessage = composeCommentPush({ ...base, ttlSeconds: 3600, nowMs: 1_700_000_000_500 });
     expect(message).toEqual({
       token: "tok-1",

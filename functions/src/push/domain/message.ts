@@ -31,7 +31,7 @@ export type PushMessage = {
 export const DEFAULT_TTL_SECONDS = 86_400;
 /** The longest body, in code points, the ellipsis included. */
 export const BODY_MAX_CODE_POINTS = 200;
-/** Longest name shown, in code points (`displayName` is 1..80 by contract; this is a guard). */
+/** Longest name shown, in code points (`displayName` is 1..80 by docs/api.md; this is a guard). */
 const NAME_MAX_CODE_POINTS = 80;
 const ELLIPSIS = "…";
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
