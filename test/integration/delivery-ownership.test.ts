@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { deleteApp, initializeApp, type App } from "firebase-admin/app";
 import { getFirestore, type Firestore } from "firebase-admin/firestore";
 import { DeliveryStore, LeaseLostError } from "../../functions/src/push/store/deliveryStore";
+import { SliceStore } from "../../functions/src/push/store/sliceStore";
 import { WindowStore } from "../../functions/src/push/kinds/comment/coalesce/windowStore";
 
 const PROJECT = "demo-push-ownership";
@@ -79,5 +80,37 @@ describe("a coalesced comment's record", () => {
     const record = (await store.ref(sending).get()).data();
     expect(record).toMatchObject({ status: "sending", sendStarted: true, recipients: 3, tokens: 5 });
     expect(record).not.toHaveProperty("coalesced");
+  });
+});
+
+// Issue: every slice counted into its delivery's document in a transaction, at Cloud Tasks' dispatch rate
+// (15-30 a second), against about one sustained write a second per document.
+describe("slices ending at once", () => {
+  it("each count on their own doc, and the delivery ends once, with their sums", async () => {
+    const deliveries = new DeliveryStore(db, { maxAttempts: 5, leaseMs: 60_000 });
+    const slices = new SliceStore(db, deliveries, { leaseMs: 60_000 });
+    const id = `slices-${randomUUID()}`;
+    const n = 40;
+    const planned = Array.from({ length: n }, (_, index) => ({ index, uids: [`u${index}`], devices: 2 }));
+    const gate = await deliveries.begin(id, { kind: "request", requestId: "r" });
+    if (!gate.owned) throw new Error("the first run owns a fresh delivery");
+    await deliveries.tasksPlanned(id, { recipients: n, audience: 2 * n, slices: planned, content: {} }, 1);
+    const ends = await Promise.all(
+      planned.map(async (slice) => {
+        await slices.begin(id, slice);
+        await slices.sendStarting(id, slice.index, 2);
+        const counts = { tokens: 2, sent: 2, failed: 0, rejected: 0, retries: 0 };
+        return slices.finish(id, slice.index, { status: "done", counts });
+      }),
+    );
+    expect(ends.filter((end) => end !== undefined)).toHaveLength(1);
+    expect((await deliveries.ref(id).get()).data()).toMatchObject({
+      status: "done",
+      recipients: n,
+      tokens: 2 * n,
+      sent: 2 * n,
+      slicesDone: n,
+      slicesFailed: 0,
+    });
   });
 });

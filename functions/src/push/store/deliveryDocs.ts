@@ -136,17 +136,3 @@ export function finishedFields<Counts extends object>(outcome: Finished<Counts>)
 export function abandonedFields(error: string) {
   return { ...ABANDONED, error, finishedAt: FieldValue.serverTimestamp() };
 }
-
-/** What a finished slice adds to its delivery. */
-export function sliceIncrements(status: "done" | "failed", counts: SliceCounts & { unknown?: number }) {
-  return {
-    tokens: FieldValue.increment(counts.tokens),
-    sent: FieldValue.increment(counts.sent),
-    failed: FieldValue.increment(counts.failed),
-    rejected: FieldValue.increment(counts.rejected),
-    retries: FieldValue.increment(counts.retries),
-    slicesDone: FieldValue.increment(1),
-    slicesFailed: FieldValue.increment(status === "failed" ? 1 : 0),
-    ...(counts.unknown ? { unknown: FieldValue.increment(counts.unknown) } : {}),
-  };
-}

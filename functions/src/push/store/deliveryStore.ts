@@ -5,17 +5,16 @@ import {
   PUSH_DELIVERIES,
   abandonedFields,
   deliveryConverter,
-  deliveryCounts,
   expireAtAfter,
   finishedFields,
   plannedSliceConverter,
   type DeliveryCounts,
-  type DeliveryDoc,
   type Finished,
   type PlannedSlice,
   type TasksFinished,
 } from "./deliveryDocs";
 import { passGate } from "./gateTransaction";
+import { finishIfAllCounted } from "./sliceTally";
 
 /** Runs of one event (or slice) that may get past the gate (a failure before any send lets the next retry in). */
 export const MAX_GATE_ATTEMPTS = 5;
@@ -230,50 +229,10 @@ export class DeliveryStore {
   }
 
   /**
-   * Ends a delivery through tasks whose slices have all finished: `failed` if any slice failed, else
-   * `done`. A transaction that acts only on a delivery still `sending`, so when two last slices finish at
-   * once, one ends it and the other finds it ended.
+   * Ends a delivery through tasks once every slice is counted, from the slices' own counts (sliceTally.ts).
+   * Safe to call from anywhere, any number of times: it acts once.
    */
-  async finishIfLastSlice(eventId: string): Promise<TasksFinished | undefined> {
-    const ref = this.ref(eventId);
-    return this.db.runTransaction(async (tx) => {
-      const ending = endingOf(eventId, (await tx.get(ref)).data());
-      if (ending) tx.update(ref, ending.fields);
-      return ending?.finished;
-    });
+  async finishIfAllCounted(eventId: string): Promise<TasksFinished | undefined> {
+    return finishIfAllCounted(this.db, this.ref(eventId), eventId);
   }
-}
-
-/**
- * What ends a delivery through tasks once every slice is counted: the fields to write, and how it ended.
- * `undefined` while slices are left, or when the delivery is not a task delivery still `sending`.
- */
-function endingOf(
-  eventId: string,
-  delivery: DeliveryDoc | undefined,
-): { fields: Record<string, unknown>; finished: TasksFinished } | undefined {
-  if (!delivery || delivery.status !== "sending" || delivery.fanOut !== "tasks") return undefined;
-  const slices = delivery.slices ?? 0;
-  if ((delivery.slicesDone ?? 0) < slices) return undefined;
-  const slicesFailed = delivery.slicesFailed ?? 0;
-  const status = slicesFailed > 0 ? "failed" : "done";
-  const counts = deliveryCounts.parse({
-    recipients: delivery.recipients ?? 0,
-    tokens: delivery.tokens ?? 0,
-    sent: delivery.sent ?? 0,
-    failed: delivery.failed ?? 0,
-    rejected: delivery.rejected ?? 0,
-    retries: delivery.retries ?? 0,
-  });
-  return {
-    fields: {
-      status,
-      enqueueing: false,
-      ...(status === "failed"
-        ? { error: `${slicesFailed} of ${slices} slices failed (see pushDeliveries/${eventId}/slices)` }
-        : {}),
-      finishedAt: FieldValue.serverTimestamp(),
-    },
-    finished: { status, counts, slices, slicesFailed },
-  };
 }
