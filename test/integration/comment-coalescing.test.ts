@@ -102,7 +102,7 @@ async function finishedDigests(postId: string, count = 1, timeoutMs = 60_000): P
     async () =>
       (await adminDb().collection("pushDeliveries").where("postId", "==", postId).get()).docs
         .map((snapshot): Delivery => ({ id: snapshot.id, ...snapshot.data() }))
-        .filter((delivery) => delivery.kind === "digest" && delivery.status !== "sending"),
+        .filter((delivery) => delivery.kind === "comment_digest" && delivery.status !== "sending"),
     (found) => found.length >= count,
     timeoutMs,
     250,
@@ -310,7 +310,7 @@ describe("a busy post", () => {
         (await adminDb().collection("pushDeliveries").where("postId", "==", postId).get()).docs.map(
           (snapshot) => snapshot.data(),
         ),
-      (found) => found.filter((r) => r.kind !== "digest" && r.status === "done").length === 100,
+      (found) => found.filter((r) => r.kind !== "comment_digest" && r.status === "done").length === 100,
       90_000,
       500,
     );
@@ -320,7 +320,7 @@ describe("a busy post", () => {
       (snapshot) => snapshot.data(),
     );
     const fanOuts = all.filter((r) => r.coalesced !== true);
-    expect(all.filter((r) => r.kind !== "digest")).toHaveLength(100);
+    expect(all.filter((r) => r.kind !== "comment_digest")).toHaveLength(100);
     expect(fanOuts.length).toBeLessThanOrEqual(2);
     expect(records.length).toBeGreaterThanOrEqual(100);
     expect((await logged([authorPhone.token])).length).toBeLessThanOrEqual(2);

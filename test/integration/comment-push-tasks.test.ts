@@ -164,9 +164,13 @@ describe("a comment above the tasks threshold, handled in this process", () => {
       counts: { tokens: 498, sent: 498 },
       deliveryFinished: false,
     });
+    // The slice counted itself on its own doc; the delivery sums its slices once they have all ended.
     expect((await db.doc(`pushDeliveries/${world.event.id}`).get()).data()).toMatchObject({
       status: "sending",
-      slicesDone: 1,
+    });
+    expect((await db.doc(`pushDeliveries/${world.event.id}/slices/0`).get()).data()).toMatchObject({
+      status: "done",
+      counted: true,
       sent: 498,
     });
     const rest = await Promise.all([

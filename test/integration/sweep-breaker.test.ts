@@ -84,6 +84,24 @@ describe("sweepDeliveries", () => {
         leaseExpiresAt: ago(1_000),
       }),
     ]);
+    // Slice 0 ended and counted itself (the delivery's totals are its slices' sums).
+    await adminDb()
+      .doc(`pushDeliveries/${tasks}/slices/0`)
+      .set({
+        index: 0,
+        status: "done",
+        attempts: 1,
+        sendStarted: true,
+        planned: 3,
+        uids: 3,
+        tokens: 3,
+        sent: 3,
+        failed: 0,
+        rejected: 0,
+        retries: 0,
+        counted: true,
+        createdAt: ago(100_000),
+      });
     await adminDb()
       .doc(`pushDeliveries/${tasks}/slices/1`)
       .set({
@@ -129,6 +147,57 @@ describe("sweepDeliveries", () => {
     const before = await read(`pushDeliveries/${tasks}`);
     await sweepDeliveries.run({ scheduleTime: new Date().toISOString() });
     expect(await read(`pushDeliveries/${tasks}`)).toEqual(before);
+  });
+
+  // Issue: a slice's count committed but ending the delivery threw; the delivery stayed `sending` until the
+  // one-hour sweep failed it ("its slices did not all end") although every slice had ended.
+  it("ends a delivery through tasks whose slices all counted themselves, at the next sweep, from their counts", async () => {
+    const tasks = `sweep-counted-${run}`;
+    await put(`pushDeliveries/${tasks}`, {
+      ...base(tasks),
+      status: "sending",
+      sendStarted: true,
+      fanOut: "tasks",
+      enqueueing: false,
+      recipients: 5,
+      audience: 6,
+      slices: 2,
+      createdAt: ago(120_000),
+      leaseExpiresAt: ago(1_000),
+    });
+    const slice = (index: number, sent: number, rejected: number) =>
+      adminDb()
+        .doc(`pushDeliveries/${tasks}/slices/${index}`)
+        .set({
+          index,
+          status: "done",
+          attempts: 1,
+          sendStarted: true,
+          planned: sent + rejected,
+          uids: 3,
+          tokens: sent + rejected,
+          sent,
+          failed: 0,
+          rejected,
+          retries: 1,
+          counted: true,
+          createdAt: ago(100_000),
+        });
+    await Promise.all([slice(0, 3, 0), slice(1, 2, 1)]);
+
+    await sweepDeliveries.run({ scheduleTime: new Date().toISOString() });
+
+    expect(await read(`pushDeliveries/${tasks}`)).toMatchObject({
+      status: "done",
+      recipients: 5,
+      tokens: 6,
+      sent: 5,
+      failed: 0,
+      rejected: 1,
+      retries: 2,
+      slicesDone: 2,
+      slicesFailed: 0,
+    });
   });
 
   it("runs on demand in the Functions emulator (POST .../sweepDeliveries-0)", async () => {

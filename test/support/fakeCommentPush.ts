@@ -8,7 +8,7 @@ import type {
 } from "../../functions/src/push/kinds/comment/stores";
 import type { CommentPush } from "../../functions/src/push/kinds/comment/compose";
 import type { SendAnswer } from "../../functions/src/push/domain/deliver";
-import { beginResultOf, decideGate, type GateStatus } from "../../functions/src/push/domain/gate";
+import { ABANDONED, beginResultOf, decideGate, type GateStatus } from "../../functions/src/push/domain/gate";
 import { defaultRetryPolicy } from "../../functions/src/push/domain/retryPolicy";
 import type { Subscriber } from "../../functions/src/push/kinds/comment/recipients";
 import type { DeliveryCounts, PlannedSlice, SliceCounts } from "../../functions/src/push/store/deliveryDocs";
@@ -86,7 +86,7 @@ export function fakeDeliveryStore(maxAttempts = 3, clock: FakeClock = { now: 1_0
     audienceRead: () => Promise.resolve(),
     finish: (eventId, { status, counts, error }) =>
       gates.update(eventId, { status, counts, error, enqueueing: false }),
-    abandon: (eventId, error) => gates.update(eventId, { status: "failed", error }),
+    abandon: (eventId, error) => gates.update(eventId, { ...ABANDONED, error }),
     tasksPlanned: (eventId, plan) => {
       Object.assign(planned, {
         recipients: plan.recipients,
@@ -115,7 +115,7 @@ export function fakeSliceStore(maxAttempts = 3, clock: FakeClock = { now: 1_000_
     maxAttempts,
     begin: (_eventId, slice) => gates.begin(slice.index),
     sendStarting: (_eventId, index) => gates.update(index, { sendStarted: true }),
-    abandon: (_eventId, index, error) => gates.update(index, { status: "failed", error }),
+    abandon: (_eventId, index, error) => gates.update(index, { ...ABANDONED, error }),
     finish: async (_eventId, index, { status, counts, error }) => {
       if (gates.docs.get(index)?.counted) return undefined;
       await gates.update(index, { status, counts, error, counted: true });

@@ -140,4 +140,20 @@ describe("fanOutComment", () => {
     expect(sender.sent).toEqual([]);
     expect(deliveries.get("event-1")).toMatchObject({ status: "done" });
   });
+
+  // Issue: "send started" (or "tasks planned") can commit and still answer with an error; the run then
+  // recorded `failed` with `sendStarted: true`, no retry was ever allowed, and nothing had been sent.
+  it("retries a delivery whose send-started write committed but reported an error, and sends once", async () => {
+    const { stores } = world();
+    const sendStarting = stores.deliveries.sendStarting.bind(stores.deliveries);
+    let ambiguous = 1;
+    stores.deliveries.sendStarting = async (...args) => {
+      await sendStarting(...args);
+      if (ambiguous-- > 0) throw new Error("DEADLINE_EXCEEDED after commit");
+    };
+    const sender = scriptedSender();
+    await expect(run(stores, sender)).rejects.toThrow("DEADLINE_EXCEEDED");
+    expect(await run(stores, sender)).toMatchObject({ kind: "delivered", status: "done" });
+    expect(sender.sent.sort()).toEqual(["token-0", "token-1", "token-2"]);
+  });
 });

@@ -20,6 +20,23 @@ describe("decideGate", () => {
     expect(decide({ status: "failed", attempts: 3, sendStarted: false })).toMatchObject({ kind: "refuse" });
   });
 
+  // Issue: a delivery that kept failing before sending was taken over more than an hour after it was
+  // created; the sweeper ended it as failed while that run prepared, the run then wrote `done` over it, and
+  // a redelivery in between saw "failed, nothing sent" and sent a second time.
+  it("takes nothing over when the run could still hold it at the sweeper's one-hour deadline", () => {
+    const hour = 60 * 60 * 1000;
+    const failed: GateRecord = { status: "failed", attempts: 1, sendStarted: false };
+    const sending: GateRecord = { status: "sending", attempts: 1, sendStarted: false, leaseExpiresAtMs: now };
+    for (const record of [failed, sending]) {
+      // Its lease would run out just before the deadline: taken over.
+      expect(decide({ ...record, createdAtMs: now + 600_000 - hour })).toMatchObject({ kind: "take-over" });
+      // Its lease would run past the deadline: refused (the sweeper ends what is left of it).
+      expect(decide({ ...record, createdAtMs: now + 599_999 - hour })).toMatchObject({ kind: "refuse" });
+    }
+    const enqueueing: GateRecord = { ...sending, sendStarted: true, enqueueing: true };
+    expect(decide({ ...enqueueing, createdAtMs: now - hour })).toMatchObject({ kind: "refuse" });
+  });
+
   it("waits while another run holds a live lease and has sent nothing", () => {
     const record: GateRecord = {
       status: "sending",

@@ -86,7 +86,7 @@ export async function deliverPush<Content>(
     plan = await planner(deps.tasks);
     if (plan.kind === "direct") {
       // Known up front only when the audience was read whole to measure it; else counted as it is sent.
-      await stores.deliveries.sendStarting(id, plan.measured);
+      await stores.deliveries.sendStarting(id, plan.measured, gate.attempt);
     } else if (plan.kind === "tasks") {
       // A kind that narrows its content per slice records each slice's, so a resumed enqueueing sends the same.
       if (kind.forSlice) {
@@ -97,13 +97,13 @@ export async function deliverPush<Content>(
         }));
         plan = { ...plan, slices };
       }
-      await stores.deliveries.tasksPlanned(id, plan);
+      await stores.deliveries.tasksPlanned(id, plan, gate.attempt);
     }
   } catch (error) {
     const willRetry = gate.attempt < stores.deliveries.maxAttempts;
     log.pushAborted({ ...ids, attempt: gate.attempt, willRetry, error });
     try {
-      await stores.deliveries.abandon(id, errorText(error));
+      await stores.deliveries.abandon(id, errorText(error), gate.attempt);
     } catch (recordError) {
       // The delivery stays `sending` under this run's lease, with nothing sent: a retry takes it over
       // once the lease has run out (docs/delivery.md, "Leases").
@@ -115,11 +115,11 @@ export async function deliverPush<Content>(
 
   if (plan.kind === "skip") {
     log.pushSkipped({ ...ids, reason: plan.skip });
-    await stores.deliveries.finish(id, {
-      status: plan.status,
-      counts: NO_COUNTS,
-      ...(plan.status === "failed" ? { error: plan.skip } : {}),
-    });
+    await stores.deliveries.finish(
+      id,
+      { status: plan.status, counts: NO_COUNTS, ...(plan.status === "failed" ? { error: plan.skip } : {}) },
+      gate.attempt,
+    );
     return { kind: "skipped", reason: plan.skip };
   }
 
@@ -144,7 +144,11 @@ export async function deliverPush<Content>(
     const outcome = await sendPush(delivery, plan.content, audience, { ...deps, devices: stores.devices });
     const sendMs = Math.round(deps.now() - started) - prepareMs;
     Object.assign(counts, outcome.counts);
-    await stores.deliveries.finish(id, { status: outcome.status, counts, error: outcome.error });
+    await stores.deliveries.finish(
+      id,
+      { status: outcome.status, counts, error: outcome.error },
+      gate.attempt,
+    );
     await tellEnded(kind, plan.content, { status: outcome.status, counts, error: outcome.error }, ids);
     log.pushDelivered({
       ...ids,
@@ -165,7 +169,7 @@ export async function deliverPush<Content>(
     // Messages may have gone out: record the failure if we can, and never ask for a retry.
     log.pushFinishFailed({ ...ids, error });
     await stores.deliveries
-      .finish(id, { status: "failed", counts, error: errorText(error) })
+      .finish(id, { status: "failed", counts, error: errorText(error) }, gate.attempt)
       .catch((recordError: unknown) => log.pushFinishFailed({ ...ids, error: recordError }));
     await tellEnded(kind, plan.content, { status: "failed", counts, error: errorText(error) }, ids);
     return { kind: "delivered", status: "failed", counts, massRejectionGuardTripped: false };

@@ -20,7 +20,7 @@ export type SweepSummary = {
 };
 
 export type SweepDeps = {
-  store: Pick<SweepStore, "sending" | "sweepDelivery" | "sweepSlice">;
+  store: Pick<SweepStore, "sending" | "sweepDelivery" | "sweepSlice" | "endCounted">;
   /** Wall time, ms since the epoch. */
   now: () => number;
 };
@@ -34,6 +34,19 @@ export async function sweepDeliveries(deps: SweepDeps): Promise<SweepSummary> {
         doc.kind === "delivery"
           ? `pushDeliveries/${doc.eventId}`
           : `pushDeliveries/${doc.eventId}/slices/${doc.index}`;
+      // A delivery through tasks whose slices are all counted ends from their counts, whatever its age:
+      // its last slice counted itself but could not end it (sliceTally.ts).
+      if (doc.kind === "delivery" && doc.record.fanOut === "tasks" && doc.record.enqueueing !== true) {
+        try {
+          if (await deps.store.endCounted(doc.eventId)) {
+            summary.deliveriesEnded.push(path);
+            continue;
+          }
+        } catch (error) {
+          summary.errors.push({ path, error: errorText(error) });
+          continue;
+        }
+      }
       if (!decideSweep(doc.record, now).sweep) {
         summary.left++;
         continue;

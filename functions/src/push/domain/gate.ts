@@ -4,6 +4,8 @@
  * of them restates the rule. A gate doc is `pushDeliveries/{eventId}` or one of its `slices/{index}`.
  */
 
+import { SENDING_AT_MOST_MS } from "./sweep";
+
 export const gateStatuses = ["sending", "done", "failed"] as const;
 export type GateStatus = (typeof gateStatuses)[number];
 
@@ -23,7 +25,16 @@ export type GateRecord = {
   counted?: boolean | undefined;
   /** A delivery through tasks whose recorded plan still has slices to enqueue: its enqueueing may resume. */
   enqueueing?: boolean | undefined;
+  /** When the record was made (ms since the epoch), if known: the sweeper's deadline counts from it. */
+  createdAtMs?: number | undefined;
 };
+
+/**
+ * What a run that failed before sending anything leaves: `failed`, and nothing sent nor being enqueued,
+ * even if its "send started" (or "tasks planned") write committed before the error reached it: a write
+ * whose answer was an error may still have committed, and nothing was sent either way.
+ */
+export const ABANDONED = { status: "failed", sendStarted: false, enqueueing: false } as const;
 
 export type GateRules = {
   /** Runs of one event (or slice) that may get past the gate. */
@@ -73,7 +84,11 @@ export function decideGate(record: GateRecord | undefined, rules: GateRules, now
   const sendStarted = record.sendStarted ?? true;
   const refuse = { kind: "refuse", status: record.status, sendStarted } as const;
   if (record.counted === true) return refuse;
-  const attemptsLeft = attempts < rules.maxAttempts;
+  // A run taking the record over must be over (its lease out) before the sweeper's deadline, which ends
+  // whatever is still sending then: else the sweeper could end it while it runs, and a redelivery send again.
+  const beforeDeadline =
+    record.createdAtMs === undefined || nowMs + rules.leaseMs <= record.createdAtMs + SENDING_AT_MOST_MS;
+  const attemptsLeft = attempts < rules.maxAttempts && beforeDeadline;
   const next = { attempt: attempts + 1, leaseExpiresAtMs };
 
   if (record.status === "failed") {

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { converterOf } from "../../shared/converter";
-import { gateStatuses } from "../domain/gate";
+import { ABANDONED, gateStatuses } from "../domain/gate";
 
 const timestamp = z.instanceof(Timestamp);
 const count = z.number().int().min(0);
@@ -132,21 +132,7 @@ export function finishedFields<Counts extends object>(outcome: Finished<Counts>)
   };
 }
 
-/** The fields that end a run which failed before sending anything (`sendStarted` stays false). */
+/** The fields that end a run which failed before sending anything (domain/gate.ts `ABANDONED`). */
 export function abandonedFields(error: string) {
-  return { status: "failed" as const, error, finishedAt: FieldValue.serverTimestamp() };
-}
-
-/** What a finished slice adds to its delivery. */
-export function sliceIncrements(status: "done" | "failed", counts: SliceCounts & { unknown?: number }) {
-  return {
-    tokens: FieldValue.increment(counts.tokens),
-    sent: FieldValue.increment(counts.sent),
-    failed: FieldValue.increment(counts.failed),
-    rejected: FieldValue.increment(counts.rejected),
-    retries: FieldValue.increment(counts.retries),
-    slicesDone: FieldValue.increment(1),
-    slicesFailed: FieldValue.increment(status === "failed" ? 1 : 0),
-    ...(counts.unknown ? { unknown: FieldValue.increment(counts.unknown) } : {}),
-  };
+  return { ...ABANDONED, error, finishedAt: FieldValue.serverTimestamp() };
 }

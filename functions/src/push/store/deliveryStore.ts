@@ -5,20 +5,29 @@ import {
   PUSH_DELIVERIES,
   abandonedFields,
   deliveryConverter,
-  deliveryCounts,
   expireAtAfter,
   finishedFields,
   plannedSliceConverter,
   type DeliveryCounts,
-  type DeliveryDoc,
   type Finished,
   type PlannedSlice,
   type TasksFinished,
 } from "./deliveryDocs";
 import { passGate } from "./gateTransaction";
+import { finishIfAllCounted } from "./sliceTally";
 
 /** Runs of one event (or slice) that may get past the gate (a failure before any send lets the next retry in). */
 export const MAX_GATE_ATTEMPTS = 5;
+
+/** A run's write found its record no longer `sending` under its attempt: swept, or taken over. */
+export class LeaseLostError extends Error {
+  constructor(eventId: string, attempt: number, status: string) {
+    super(
+      `pushDeliveries/${eventId} is no longer held by attempt ${attempt} (status ${status}); nothing written`,
+    );
+    this.name = "LeaseLostError";
+  }
+}
 
 /** Plan docs written or read at a time. */
 const PLAN_PAGE = 100;
@@ -84,13 +93,34 @@ export class DeliveryStore {
     );
   }
 
+  /**
+   * A write of the run that holds the delivery: with `attempt` (the run's, from `begin`), only while the
+   * record is still `sending` under that attempt, in a transaction, so a run whose record was swept or taken
+   * over never writes over what happened since (`LeaseLostError`); without it, a plain update.
+   */
+  private async ownedUpdate(eventId: string, attempt: number | undefined, fields: object): Promise<void> {
+    if (attempt === undefined) {
+      await this.ref(eventId).update(fields);
+      return;
+    }
+    const raw = this.ref(eventId).withConverter(null);
+    await this.db.runTransaction(async (tx) => {
+      const record = (await tx.get(raw)).data();
+      if (record?.status !== "sending" || record.attempts !== attempt) {
+        throw new LeaseLostError(eventId, attempt, String(record?.status));
+      }
+      tx.update(raw, fields);
+    });
+  }
+
   /** Records that messages are about to go out: from now on this event is never sent again. */
   async sendStarting(
     eventId: string,
     /** When known before sending (an audience read whole); a streamed one is counted at `finish`. */
     counts?: Pick<DeliveryCounts, "recipients" | "tokens">,
+    attempt?: number,
   ): Promise<void> {
-    await this.ref(eventId).update({ ...counts, fanOut: "direct", sendStarted: true });
+    await this.ownedUpdate(eventId, attempt, { ...counts, fanOut: "direct", sendStarted: true });
   }
 
   /**
@@ -106,13 +136,13 @@ export class DeliveryStore {
   }
 
   /** Ends the delivery with its status and counts. */
-  async finish(eventId: string, outcome: Finished<DeliveryCounts>): Promise<void> {
-    await this.ref(eventId).update(finishedFields(outcome));
+  async finish(eventId: string, outcome: Finished<DeliveryCounts>, attempt?: number): Promise<void> {
+    await this.ownedUpdate(eventId, attempt, finishedFields(outcome));
   }
 
   /** Ends a run that failed before sending anything; the next run's `begin` decides whether to try again. */
-  async abandon(eventId: string, error: string): Promise<void> {
-    await this.ref(eventId).update(abandonedFields(error));
+  async abandon(eventId: string, error: string, attempt?: number): Promise<void> {
+    await this.ownedUpdate(eventId, attempt, abandonedFields(error));
   }
 
   /**
@@ -124,6 +154,7 @@ export class DeliveryStore {
   async tasksPlanned(
     eventId: string,
     plan: { recipients: number; audience: number; slices: readonly PlannedSlice[]; content: unknown },
+    attempt?: number,
   ): Promise<void> {
     for (let start = 0; start < plan.slices.length; start += PLAN_PAGE) {
       const batch = this.db.batch();
@@ -137,7 +168,7 @@ export class DeliveryStore {
       }
       await batch.commit();
     }
-    await this.ref(eventId).update({
+    await this.ownedUpdate(eventId, attempt, {
       recipients: plan.recipients,
       audience: plan.audience,
       slices: plan.slices.length,
@@ -198,50 +229,10 @@ export class DeliveryStore {
   }
 
   /**
-   * Ends a delivery through tasks whose slices have all finished: `failed` if any slice failed, else
-   * `done`. A transaction that acts only on a delivery still `sending`, so when two last slices finish at
-   * once, one ends it and the other finds it ended.
+   * Ends a delivery through tasks once every slice is counted, from the slices' own counts (sliceTally.ts).
+   * Safe to call from anywhere, any number of times: it acts once.
    */
-  async finishIfLastSlice(eventId: string): Promise<TasksFinished | undefined> {
-    const ref = this.ref(eventId);
-    return this.db.runTransaction(async (tx) => {
-      const ending = endingOf(eventId, (await tx.get(ref)).data());
-      if (ending) tx.update(ref, ending.fields);
-      return ending?.finished;
-    });
+  async finishIfAllCounted(eventId: string): Promise<TasksFinished | undefined> {
+    return finishIfAllCounted(this.db, this.ref(eventId), eventId);
   }
-}
-
-/**
- * What ends a delivery through tasks once every slice is counted: the fields to write, and how it ended.
- * `undefined` while slices are left, or when the delivery is not a task delivery still `sending`.
- */
-function endingOf(
-  eventId: string,
-  delivery: DeliveryDoc | undefined,
-): { fields: Record<string, unknown>; finished: TasksFinished } | undefined {
-  if (!delivery || delivery.status !== "sending" || delivery.fanOut !== "tasks") return undefined;
-  const slices = delivery.slices ?? 0;
-  if ((delivery.slicesDone ?? 0) < slices) return undefined;
-  const slicesFailed = delivery.slicesFailed ?? 0;
-  const status = slicesFailed > 0 ? "failed" : "done";
-  const counts = deliveryCounts.parse({
-    recipients: delivery.recipients ?? 0,
-    tokens: delivery.tokens ?? 0,
-    sent: delivery.sent ?? 0,
-    failed: delivery.failed ?? 0,
-    rejected: delivery.rejected ?? 0,
-    retries: delivery.retries ?? 0,
-  });
-  return {
-    fields: {
-      status,
-      enqueueing: false,
-      ...(status === "failed"
-        ? { error: `${slicesFailed} of ${slices} slices failed (see pushDeliveries/${eventId}/slices)` }
-        : {}),
-      finishedAt: FieldValue.serverTimestamp(),
-    },
-    finished: { status, counts, slices, slicesFailed },
-  };
 }

@@ -24,12 +24,13 @@ const gateFields = z.object({
   leaseExpiresAt: z.instanceof(Timestamp).optional(),
   counted: z.boolean().optional(),
   enqueueing: z.boolean().optional(),
+  createdAt: z.instanceof(Timestamp).optional().catch(undefined),
 });
 
 /** What the gate rule reads of a stored doc. */
 export function gateRecordOf(data: unknown): GateRecord {
-  const { leaseExpiresAt, ...rest } = gateFields.parse(data);
-  return { ...rest, leaseExpiresAtMs: leaseExpiresAt?.toMillis() };
+  const { leaseExpiresAt, createdAt, ...rest } = gateFields.parse(data);
+  return { ...rest, leaseExpiresAtMs: leaseExpiresAt?.toMillis(), createdAtMs: createdAt?.toMillis() };
 }
 
 /**

@@ -5,7 +5,6 @@ import {
   abandonedFields,
   finishedFields,
   sliceConverter,
-  sliceIncrements,
   type Finished,
   type PlannedSlice,
   type SliceCounts,
@@ -70,11 +69,9 @@ export class SliceStore {
   }
 
   /**
-   * Ends a slice for good and adds its counts to the delivery, in one transaction that does so only if
-   * nobody counted the slice yet and writes the delivery blind (increments: concurrent slices do not
-   * contend on reading it); then, if a plain read shows every slice counted, ends the delivery
-   * (`finishIfLastSlice`, a transaction that acts once). Returns undefined when the slice had been counted
-   * already (swept meanwhile) or the delivery is not over.
+   * Ends a slice for good, counted, with its counts on its own doc, in one transaction that does so only if
+   * nobody counted the slice yet; then ends the delivery if every slice is counted (sliceTally.ts). Returns
+   * undefined when the slice had been counted already (swept meanwhile) or the delivery is not over.
    */
   async finish(
     eventId: string,
@@ -86,14 +83,11 @@ export class SliceStore {
       const current = (await tx.get(ref.withConverter(null))).data();
       if (current?.counted === true) return false;
       tx.update(ref, { ...finishedFields(outcome), counted: true });
-      tx.update(this.deliveries.ref(eventId), sliceIncrements(outcome.status, outcome.counts));
       return true;
     });
     if (!counted) return undefined;
-    // Read after this slice's increment committed: the last slice to commit sees them all.
-    const delivery = (await this.deliveries.ref(eventId).get()).data();
-    if ((delivery?.slicesDone ?? 0) < (delivery?.slices ?? Number.POSITIVE_INFINITY)) return undefined;
-    return this.deliveries.finishIfLastSlice(eventId);
+    // Asked after this slice's count committed: the last slice to commit finds them all.
+    return this.deliveries.finishIfAllCounted(eventId);
   }
 
   /**
@@ -132,10 +126,9 @@ export class SliceStore {
         createdAt: now,
         finishedAt: now,
       });
-      tx.update(this.deliveries.ref(eventId), sliceIncrements("failed", counts));
       return true;
     });
     if (!counted) return { counted: false };
-    return { counted: true, finished: await this.deliveries.finishIfLastSlice(eventId) };
+    return { counted: true, finished: await this.deliveries.finishIfAllCounted(eventId) };
   }
 }

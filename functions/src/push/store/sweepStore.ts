@@ -51,7 +51,7 @@ const count = (value: unknown): number => (typeof value === "number" && value >=
 export class SweepStore {
   constructor(
     private readonly db: Firestore,
-    private readonly deliveries: Pick<DeliveryStore, "ref" | "finishIfLastSlice">,
+    private readonly deliveries: Pick<DeliveryStore, "ref" | "finishIfAllCounted">,
   ) {}
 
   /**
@@ -85,6 +85,11 @@ export class SweepStore {
       if (snapshot.docs.length < PAGE) return;
       after = snapshot.docs[snapshot.docs.length - 1];
     }
+  }
+
+  /** Ends a delivery through tasks whose slices are all counted, from their counts (sliceTally.ts). */
+  async endCounted(eventId: string): Promise<TasksFinished | undefined> {
+    return this.deliveries.finishIfAllCounted(eventId);
   }
 
   /** Ends a delivery still `sending` past its deadline as `failed`, in a transaction. */
@@ -137,16 +142,9 @@ export class SweepStore {
         sweptAt: FieldValue.serverTimestamp(),
         finishedAt: FieldValue.serverTimestamp(),
       });
-      tx.update(deliveryRef.withConverter(null), {
-        tokens: FieldValue.increment(tokens),
-        failed: FieldValue.increment(failed),
-        unknown: FieldValue.increment(unknown),
-        slicesDone: FieldValue.increment(1),
-        slicesFailed: FieldValue.increment(1),
-      });
       return { swept: true as const, error: decision.error };
     });
     if (!result.swept) return result;
-    return { ...result, finished: await this.deliveries.finishIfLastSlice(eventId) };
+    return { ...result, finished: await this.deliveries.finishIfAllCounted(eventId) };
   }
 }

@@ -6,6 +6,7 @@
  */
 import { log } from "../../../../log";
 import type { CommentCreatedEvent, CommentPushStores } from "../stores";
+import { windowTimeOf } from "./window";
 import { DIGEST_GRACE_MS, digestIdOf, digestTaskIdOf, type DigestQueue } from "./digestTask";
 
 export type Coalescing = {
@@ -44,7 +45,7 @@ export async function coalesceComment(
   const { postId, commentId } = event.params;
   const decision = await windows.decide(
     postId,
-    { commentId, createdAt: comment.createdAt.toMillis() },
+    { commentId, createdAt: windowTimeOf(comment.createdAt) },
     coalescing.windowMs,
   );
   const ids = { eventId: event.id, postId, commentId };
@@ -52,8 +53,8 @@ export async function coalesceComment(
   if (decision.kind !== "coalesced" && decision.kind !== "too-late") return undefined;
 
   if (decision.kind === "too-late") {
-    // Older than every window the post keeps: its digest may have counted it already. A lost push is
-    // better than a duplicate one (docs/delivery.md).
+    // At or before the end of a window the post no longer keeps: its digest may have counted it already. A
+    // lost push is better than a duplicate one (docs/delivery.md).
     log.commentCoalescedLate(ids);
     await posts.subscribe(postId, comment.authorId);
     await windows.recordCoalesced(event.id, { postId, commentId });

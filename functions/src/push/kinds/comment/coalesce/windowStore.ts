@@ -12,7 +12,16 @@ import { FieldValue, Timestamp, type Firestore } from "firebase-admin/firestore"
 import { converterOf } from "../../../../shared/converter";
 import { COMMENTS, POSTS, commentConverter } from "../../../../posts/postStore";
 import { PUSH_DELIVERIES, expireAtAfter } from "../../../store/deliveryDocs";
-import { decideWindow, withWindow, type PushWindow, type WindowDecision } from "./window";
+import { grpcStatus, hasGrpcCode } from "../../../../shared/grpc";
+import {
+  decideWindow,
+  forgottenThroughAfter,
+  opened,
+  windowTimeOf,
+  withWindow,
+  type PushWindow,
+  type WindowDecision,
+} from "./window";
 import type { WindowComment } from "./digestMessage";
 
 export const PUSH_WINDOWS = "pushWindows";
@@ -27,6 +36,8 @@ const pushWindow = z.object({
 /** `pushWindows/{postId}`: the kept windows, newest first (times in ms since the epoch). */
 export const windowsDoc = z.object({
   windows: z.array(pushWindow),
+  /** The latest end of a window no longer kept (window.ts); absent while none was dropped. */
+  forgottenThrough: z.number().optional(),
   updatedAt: z.instanceof(Timestamp).optional(),
 });
 export type WindowsDoc = z.infer<typeof windowsDoc>;
@@ -61,14 +72,18 @@ export class WindowStore {
     windowMs: number,
   ): Promise<WindowDecision> {
     if (windowMs <= 0) return { kind: "off" };
-    const first = decideWindow((await this.ref(postId).get()).data()?.windows ?? [], comment, windowMs);
+    const stored = (await this.ref(postId).get()).data();
+    const first = decideWindow(stored?.windows ?? [], comment, windowMs, stored?.forgottenThrough);
     if (first.kind !== "open") return first;
     return this.db.runTransaction(async (tx) => {
-      const windows = (await tx.get(this.ref(postId))).data()?.windows ?? [];
-      const decision = decideWindow(windows, comment, windowMs);
+      const doc = (await tx.get(this.ref(postId))).data();
+      const windows = doc?.windows ?? [];
+      const decision = decideWindow(windows, comment, windowMs, doc?.forgottenThrough);
       if (decision.kind === "open") {
+        const forgottenThrough = forgottenThroughAfter(windows, decision.window, doc?.forgottenThrough);
         tx.set(this.ref(postId), {
           windows: withWindow(windows, decision.window),
+          ...(Number.isFinite(forgottenThrough) ? { forgottenThrough } : {}),
           updatedAt: FieldValue.serverTimestamp() as Timestamp,
         });
       }
@@ -76,12 +91,17 @@ export class WindowStore {
     });
   }
 
-  /** The coalesced comment's delivery record, ended at once (idempotent: a retry writes the same). */
+  /**
+   * The coalesced comment's delivery record, ended at once. Created only if the event has no record yet: a
+   * retry finds its own (the same) and leaves it, and a record a run of the event made before (sending,
+   * done or failed) is never overwritten.
+   */
   async recordCoalesced(eventId: string, record: CoalescedRecord): Promise<void> {
     await this.db
       .collection(PUSH_DELIVERIES)
       .doc(eventId)
-      .set({
+      .create({
+        kind: "comment",
         postId: record.postId,
         commentId: record.commentId,
         status: "done",
@@ -96,6 +116,9 @@ export class WindowStore {
         createdAt: FieldValue.serverTimestamp(),
         finishedAt: FieldValue.serverTimestamp(),
         expireAt: expireAtAfter(this.ttlDays),
+      })
+      .catch((error: unknown) => {
+        if (!hasGrpcCode(error, grpcStatus.ALREADY_EXISTS)) throw error;
       });
   }
 
@@ -104,10 +127,7 @@ export class WindowStore {
     digestId: string,
     fields: { windowId: string; comments: number; lastCommentId: string },
   ): Promise<void> {
-    await this.db
-      .collection(PUSH_DELIVERIES)
-      .doc(digestId)
-      .update({ kind: "digest", ...fields });
+    await this.db.collection(PUSH_DELIVERIES).doc(digestId).update(fields);
   }
 
   private comments(postId: string) {
@@ -124,14 +144,14 @@ export class WindowStore {
       .where("createdAt", "<=", Timestamp.fromMillis(window.closesAt))
       .select("authorId", "createdAt")
       .get();
-    return snapshot.docs
-      .filter((doc) => doc.id !== window.windowId)
-      .flatMap((doc) => {
-        const authorId: unknown = doc.get("authorId");
-        const createdAt: unknown = doc.get("createdAt");
-        if (typeof authorId !== "string" || !(createdAt instanceof Timestamp)) return [];
-        return [{ commentId: doc.id, authorId, createdAt: createdAt.toMillis() }];
-      });
+    return snapshot.docs.flatMap((doc) => {
+      const authorId: unknown = doc.get("authorId");
+      const createdAt: unknown = doc.get("createdAt");
+      if (typeof authorId !== "string" || !(createdAt instanceof Timestamp)) return [];
+      const comment = { commentId: doc.id, authorId, createdAt: windowTimeOf(createdAt) };
+      // The opener was pushed on its own; a comment re-created under its id was not.
+      return opened(window, comment) ? [] : [comment];
+    });
   }
 
   /** A comment's text, or `undefined` if it was deleted since. */
