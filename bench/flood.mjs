@@ -54,16 +54,16 @@ export async function measureFlood(db, { comments = 1_000, subscribers = 2_000, 
     const all = await waitFor(
       async () => {
         const found = await records();
-        const perComment = found.filter((r) => r.kind !== "digest" && r.status !== "sending");
+        const perComment = found.filter((r) => r.kind !== "comment_digest" && r.status !== "sending");
         const digestIds = new Set(perComment.map((r) => r.digestId).filter(Boolean));
-        const digests = found.filter((r) => r.kind === "digest" && r.status !== "sending");
+        const digests = found.filter((r) => r.kind === "comment_digest" && r.status !== "sending");
         return perComment.length === comments && digests.length === digestIds.size ? found : undefined;
       },
       { timeoutMs, intervalMs: 1_000, what: "every comment's record and every digest" },
     );
     const windows = (await db.doc(`pushWindows/${world.postId}`).get()).get("windows") ?? [];
-    const openers = all.filter((r) => r.kind !== "digest" && r.coalesced !== true);
-    const digests = all.filter((r) => r.kind === "digest");
+    const openers = all.filter((r) => r.kind !== "comment_digest" && r.coalesced !== true);
+    const digests = all.filter((r) => r.kind === "comment_digest");
     const fanOuts = openers.length + digests.length;
     const pushes = (await fcmLog()).filter((entry) => entry.message.data?.postId === world.postId).length;
     const coalesced = comments - openers.length;

@@ -2,7 +2,7 @@
  * What a push kind is to the engine (docs/kinds.md): a name, the content every one of its messages is made
  * from (validated wherever it crosses a process, e.g. in a slice task), the preference key its recipients
  * turn it off with, and how one device's message is rendered. Where a kind's work comes from (its trigger)
- * and who its audience is are the kind's own business: they meet the engine in `KindPlan` (kindTrigger.ts).
+ * and who its audience is are the kind's own business: they meet the engine in `KindPlan` (plan.ts; a document-triggered kind: kinds/documentTrigger.ts).
  * The engine knows nothing else of a kind: no posts, no comments.
  */
 import type { z } from "zod";
