@@ -77,7 +77,7 @@ async function sendOne(message: Message) {
   return response;
 }
 
-/** A message shaped like the product's comment push (CONTRACT, "The push message"). */
+/** A message shaped like the product's comment push (docs/api.md, "The push message"). */
 function commentPush(token: string): Message {
   return {
     token,
