@@ -82,16 +82,19 @@ export class StreamGate {
   private strike(): void {
     if (this.struck) return;
     this.struck = true;
+    // The client may have closed the connection already (its batch had no more streams).
+    if (this.session.destroyed || this.session.closed) return;
     if (this.fault.kind === "goaway") {
       this.session.goaway(this.fault.code, this.lastAdmittedId);
       for (const stream of this.held.splice(0)) this.refuse(stream);
       this.session.close();
       return;
     }
+    // Reached through the session's socket proxy, which forwards `resetAndDestroy` to the TCP socket.
+    const socket = this.session.socket as unknown as { resetAndDestroy(): void; destroyed: boolean };
     setTimeout(() => {
-      // Through the session's socket proxy, which forwards this one to the TCP socket: a real RST.
-      const socket = this.session.socket as unknown as { resetAndDestroy?: () => void; destroyed: boolean };
-      if (!socket.destroyed) socket.resetAndDestroy?.();
+      if (this.session.destroyed) return;
+      if (!socket.destroyed) socket.resetAndDestroy();
       this.session.destroy();
     }, FLUSH_BEFORE_RESET_MS).unref();
   }

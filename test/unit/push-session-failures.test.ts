@@ -133,6 +133,18 @@ describe("firebase-admin 13's session failures, classified", () => {
     expect(await logged()).toHaveLength(50);
   });
 
+  it.each(["goaway", "reset"])(
+    "a %s after n streams of a batch of exactly n: all answered, the emulator goes on",
+    async (kind) => {
+      await control("PUT", "/emulator/v1/faults", { kind, afterStreams: 50 });
+      expect((await messaging.sendEach(messages(50, kind))).successCount).toBe(50);
+      // The client closed its connection before the fault could strike: nothing breaks.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await messaging.sendEach(messages(3, `${kind}-after`))).successCount).toBe(3);
+      expect(await logged()).toHaveLength(53);
+    },
+  );
+
   it("a refused connection: every message never sent, retried like a 503", async () => {
     const refused = emulatorMessaging({ host: "127.0.0.1", port: 1 }, "demo-refused");
     let error: unknown;
