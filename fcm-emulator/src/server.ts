@@ -27,7 +27,7 @@
 import { randomBytes } from "node:crypto";
 import * as http from "node:http";
 import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import {
@@ -330,6 +330,13 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
     }
   });
   const server = dualTransportServer(http1, h2);
+  // Every connection, whichever server it went to (handed over, they are not the HTTP/1.1 server's to
+  // close: it never listened), so `close` can end them all, the inbox's event streams included.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
 
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -343,8 +350,8 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
         close: () =>
           new Promise<void>((done, fail) => {
             server.close((error) => (error ? fail(error) : done()));
-            http1.closeAllConnections();
             for (const session of h2Sessions) session.destroy();
+            for (const socket of sockets) socket.destroy();
           }),
       });
     });
