@@ -27,6 +27,7 @@ const quick = process.argv.includes("--quick");
 const PARTS = [
   "coldstart",
   "ceiling_0ms",
+  "ceiling_http1",
   "ceiling_20ms",
   "baseline_0ms",
   "baseline_20ms",
@@ -171,6 +172,11 @@ function table(results) {
         `again beside the fan-outs ${na(ceiling?.at_0ms_again?.messages_per_s)} msg/s (the ratios use the higher)`,
     ],
     [
+      "ceiling over HTTP/1.1 (legacy), FCM 0 ms",
+      na(ceiling?.http1_at_0ms?.messages_per_s, " msg/s"),
+      `the same sendEach batches over the legacy transport; ceiling_h2_vs_http1 ${na(results.ceiling_h2_vs_http1)}`,
+    ],
+    [
       "ceiling: sendEach ×500, FCM 20 ms",
       na(ceiling?.at_20ms?.messages_per_s, " msg/s"),
       `no Firestore, best of 1 or 2 batches in flight (${na(ceiling?.at_20ms?.batches_in_flight)})`,
@@ -313,6 +319,10 @@ async function measure() {
     at_0ms: await attempt("ceiling_0ms", () =>
       measureCeiling({ messages: SIZES.ceilingMessages, latencyMs: 0 }),
     ),
+    // The legacy HTTP/1.1 transport's ceiling, beside HTTP/2's (every other figure is over HTTP/2).
+    http1_at_0ms: await attempt("ceiling_http1", () =>
+      measureCeiling({ messages: SIZES.ceilingMessages, latencyMs: 0, transport: "http/1.1" }),
+    ),
     at_20ms: await attempt("ceiling_20ms", () =>
       measureCeiling({ messages: SIZES.ceilingMessages, latencyMs: 20 }),
     ),
@@ -407,6 +417,11 @@ function compare(results) {
   );
   ceiling.best_0ms_messages_per_s = ceilings.length > 0 ? Math.max(...ceilings) : null;
   results.fanout_vs_ceiling = ratio(fanout.at_0ms?.messages_per_s, ceiling.best_0ms_messages_per_s, 2);
+  results.ceiling_h2_vs_http1 = ratio(
+    ceiling.at_0ms?.messages_per_s,
+    ceiling.http1_at_0ms?.messages_per_s,
+    2,
+  );
   results.send_phase_vs_baseline = ratio(
     fanout.at_20ms?.send_phase_messages_per_s,
     baseline.at_20ms?.messages_per_s,

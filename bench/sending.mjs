@@ -2,7 +2,9 @@
 // Firestore at all:
 // - baseline: what the seed articles do, one `send()` per token, each awaited before the next;
 // - ceiling: raw `sendEach` batches of 500 prebuilt comment pushes (composed by the functions' own
-//   composeCommentPush), 1 or 2 batches in flight, the better of the two kept.
+//   composeCommentPush), 1 or 2 batches in flight, the better of the two kept. Over firebase-admin's
+//   default HTTP/2 transport (what production sends with, as the functions do in the emulator); the
+//   legacy HTTP/1.1 transport's ceiling is measured beside it (`ceiling_h2_vs_http1`).
 import { createRequire } from "node:module";
 import {
   benchToken,
@@ -17,9 +19,10 @@ import {
 const require = createRequire(import.meta.url);
 const BATCH = 500;
 
-function messaging() {
+/** An emulator client over `transport`: "h2" (the default, production's) or "http/1.1" (the legacy one). */
+function messaging(transport = "h2") {
   const { emulatorMessaging } = require("../functions/lib/shared/messaging.js");
-  return emulatorMessaging(fcmTarget(), PROJECT);
+  return emulatorMessaging(fcmTarget(), PROJECT, transport);
 }
 
 /** `count` comment pushes as the trigger composes them, for devices of mixed platforms and locales. */
@@ -60,9 +63,9 @@ async function sendEachRate(client, messages, inFlight) {
   return { seconds, messagesPerSecond: messages.length / seconds };
 }
 
-export async function measureCeiling({ messages: count, latencyMs }) {
-  const client = messaging();
-  const messages = prebuiltPushes(count, `ceiling-${latencyMs}`);
+export async function measureCeiling({ messages: count, latencyMs, transport = "h2" }) {
+  const client = messaging(transport);
+  const messages = prebuiltPushes(count, `ceiling-${latencyMs}-${transport}`);
   await setFcmLatency(latencyMs);
   // Warm-up: sockets, and the JIT of this process and of the FCM emulator (1,000 messages were not enough).
   await sendEachRate(client, messages.slice(0, 10 * BATCH), 2);
@@ -71,13 +74,14 @@ export async function measureCeiling({ messages: count, latencyMs }) {
     await clearFcmLog();
     runs[inFlight] = await sendEachRate(client, messages, inFlight);
     progress(
-      `ceiling at ${latencyMs} ms: ${count} messages, ${inFlight} batch(es) in flight: ` +
+      `ceiling at ${latencyMs} ms over ${transport}: ${count} messages, ${inFlight} batch(es) in flight: ` +
         `${runs[inFlight].seconds.toFixed(2)} s = ${Math.round(runs[inFlight].messagesPerSecond)} messages/s`,
     );
   }
   await clearFcmLog();
   const best = runs[1].messagesPerSecond >= runs[2].messagesPerSecond ? 1 : 2;
   return {
+    transport,
     latency_ms: latencyMs,
     messages: count,
     messages_per_s: round(runs[best].messagesPerSecond),

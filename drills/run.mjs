@@ -396,6 +396,64 @@ const drills = [
   },
 ];
 
+/**
+ * The HTTP/2 connection faults (docs/emulators.md) mid-batch, on a direct delivery (the trigger sends) and on
+ * a slice (a task in the Functions emulator sends): a GOAWAY after 50 streams (the rest refused, never
+ * processed) and a reset after 50 (the rest lost in flight). Comment pushes are collapse-safe, so the lost
+ * ones are sent again: every device ends with exactly one push, or is counted `failed` as unknown when the
+ * retries run out; `sent` equals what the FCM emulator logged.
+ */
+async function armConnectionFault(kind) {
+  const response = await fetch(`${FCM}/emulator/v1/faults`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ kind, afterStreams: 50 }),
+  });
+  check(response.ok, `arming ${kind}: HTTP ${response.status}`);
+}
+
+function connectionFaultDrill(kind, via) {
+  const sliced = via === "slice";
+  return {
+    name: `${kind === "goaway" ? "GOAWAY" : "a connection reset"} after 50 streams of a batch, on ${sliced ? "a slice" : "a direct delivery"}: every device once, sent = the emulator's log`,
+    async run() {
+      const { tokens, event } = await arrangePost({ followers: sliced ? 60 : 30, devicesEach: 10 });
+      await armConnectionFault(kind);
+      const run = await runTrigger(event, sliced ? { threshold: 5 } : {});
+      const expected = sliced ? "enqueued" : "delivered";
+      check(run.result?.outcome?.kind === expected, `the run: ${JSON.stringify(run.result)} ${run.stderr}`);
+      const record = await eventually(
+        () => delivery(event.id),
+        (d) => d?.status !== "sending",
+        120_000,
+      );
+      // Slices send after the trigger enqueued them: the fault is used up once the delivery ended.
+      const armed = await (await fetch(`${FCM}/emulator/v1/faults`)).json();
+      check(armed.connection === undefined, `the fault never struck: ${JSON.stringify(armed)}`);
+      const perToken = await pushesPerToken(tokens);
+      const counts = tally(perToken);
+      const logged = [...perToken.values()].reduce((sum, n) => sum + n, 0);
+      const unknown = record.failed ?? 0;
+      check(
+        counts.more === 0 && counts.once + unknown === tokens.length && counts.zero === unknown,
+        `pushes per device: ${JSON.stringify(counts)}, failed (unknown) ${unknown}`,
+      );
+      check(
+        record.status === "done" && record.sent === logged,
+        `record: ${JSON.stringify({ ...record, content: undefined })}, logged ${logged}`,
+      );
+      return `${counts.once} devices pushed once, ${unknown} unknown; sent ${record.sent} = logged ${logged}; ${record.retries ?? 0} resent`;
+    },
+  };
+}
+
+drills.push(
+  connectionFaultDrill("goaway", "direct"),
+  connectionFaultDrill("reset", "direct"),
+  connectionFaultDrill("goaway", "slice"),
+  connectionFaultDrill("reset", "slice"),
+);
+
 async function main() {
   const only = process.argv[2];
   let passed = 0;

@@ -1,5 +1,6 @@
 // The demo world that `scripts/demo-seed.mjs` writes (when `npm start` is ready) and `npm run demo` plays
 // in, and where it lives: the emulators of `npm start`. Imported by both scripts; it does nothing itself.
+import { createHash } from "node:crypto";
 import { listening } from "./listening.mjs";
 
 // Without it the Admin SDK probes the GCE metadata server for credentials and prints a
@@ -21,28 +22,36 @@ export const HOSTS = {
 export const DEMO_PASSWORD = "push-demo";
 
 /**
- * Who lives in the demo world, each with the device their app registers. Tokens are fixed so that
- * re-seeding finds the same `devices` docs (real FCM tokens are longer and opaque); their last 6
- * characters, all the demo ever shows of a token, name the device.
+ * A fixed token shaped like the ones FCM hands out and the FCM emulator mints (`<instance id>:APA91b<base64url>`,
+ * 169 characters, accepted in its strict tokens mode), derived from `name` and ending in `tail`. Fixed so that
+ * re-seeding finds the same `devices` docs; the last 6 characters, all the demo ever shows of a token, name
+ * the device.
  */
+function demoToken(name, tail) {
+  const digest = (salt) => createHash("sha256").update(`${name}/${salt}`).digest("base64url");
+  const body = [1, 2, 3, 4].map(digest).join("");
+  return `${digest("instance").slice(0, 22)}:APA91b${body.slice(0, 140 - tail.length)}${tail}`;
+}
+
+/** Who lives in the demo world, each with the device their app registers. */
 export const DEMO_USERS = {
   alice: {
     uid: "demo-alice",
     email: "alice@demo-push.test",
     displayName: "Alice Martin",
-    device: { token: "demo-fcm-token-alice-pixel", platform: "android", locale: "en-US" },
+    device: { token: demoToken("alice", "-pixel"), platform: "android", locale: "en-US" },
   },
   bob: {
     uid: "demo-bob",
     email: "bob@demo-push.test",
     displayName: "Bob Jones",
-    device: { token: "demo-fcm-token-bob-chrome", platform: "web", locale: "en-GB" },
+    device: { token: demoToken("bob", "chrome"), platform: "web", locale: "en-GB" },
   },
   minji: {
     uid: "demo-minji",
     email: "minji@demo-push.test",
     displayName: "김민지",
-    device: { token: "demo-fcm-token-minji-iphone", platform: "ios", locale: "ko-KR" },
+    device: { token: demoToken("minji", "iphone"), platform: "ios", locale: "ko-KR" },
   },
 };
 

@@ -210,7 +210,7 @@ export class WebPush {
     const known = this.registeredToken();
     if (known) return known;
     const response = await fetch(`${this.options.fcmEmulatorUrl}/emulator/v1/tokens`, { method: "POST" });
-    if (!response.ok) throw new Error(`FCM emulator: HTTP ${response.status} for a simulated token`);
+    if (!response.ok) throw new Error(`FCM emulator: HTTP ${response.status} minting a token`);
     return ((await response.json()) as { token: string }).token;
   }
 }

@@ -358,7 +358,14 @@
 
   function showFault(fault) {
     const armed = fault && fault.fault;
-    faultState.classList.toggle("armed", Boolean(armed));
+    const connection = fault && fault.connection;
+    faultState.classList.toggle("armed", Boolean(armed || connection));
+    if (!armed && connection) {
+      // An HTTP/2 connection fault: it strikes the next HTTP/2 connection.
+      const what = connection.kind === "goaway" ? `GOAWAY (code ${connection.code})` : "connection reset";
+      faultState.textContent = `${what} after ${connection.afterStreams} streams of the next HTTP/2 connection`;
+      return;
+    }
     if (!armed) {
       faultState.textContent = "off";
       return;

@@ -64,13 +64,8 @@ export function invalidJsonPayload(violation: FieldViolation): FcmErrorAnswer {
 export const REGISTRATION_TOKEN_MESSAGE = "The registration token is not a valid FCM registration token";
 
 export function invalidRegistrationToken(): FcmErrorAnswer {
-  return answer(400, "INVALID_ARGUMENT", REGISTRATION_TOKEN_MESSAGE, [
-    fcmError("INVALID_ARGUMENT"),
-    {
-      "@type": BAD_REQUEST_TYPE,
-      fieldViolations: [{ field: "message.token", description: "Invalid registration token" }],
-    },
-  ]);
+  // FCM's exact answer: the FcmError detail only (no BadRequest field violation).
+  return answer(400, "INVALID_ARGUMENT", REGISTRATION_TOKEN_MESSAGE, [fcmError("INVALID_ARGUMENT")]);
 }
 
 export function unregistered(): FcmErrorAnswer {

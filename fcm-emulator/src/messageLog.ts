@@ -10,6 +10,8 @@ export interface LoggedMessage {
   receivedAt: string;
   /** The message as sent. */
   message: unknown;
+  /** The transport the send request came over. */
+  protocol: "h2" | "http/1.1";
 }
 
 export const DEFAULT_LOG_CAPACITY = 100_000;

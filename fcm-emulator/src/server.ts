@@ -7,21 +7,27 @@
  *
  * Routes:
  *   POST   /v1/projects/{projectId}/messages:send       FCM's send, validated and answered like FCM
- *   GET    /emulator/v1/projects/{projectId}/messages   { messages: [{ name, receivedAt, message }], dropped }
+ *   GET    /emulator/v1/projects/{projectId}/messages   { messages: [{ name, receivedAt, message, protocol }], dropped }
  *   DELETE /emulator/v1/projects/{projectId}/messages   clears them
- *   PUT    /emulator/v1/faults                          arms a fault (see faults.ts); GET shows it, DELETE clears
+ *   PUT    /emulator/v1/faults                          arms a fault (faults.ts; HTTP/2 connection faults:
+ *                                                      connectionFaults.ts); GET shows them, DELETE clears
+ *   PUT    /emulator/v1/config                          { "tokens": "lenient" | "strict" } (tokenConventions.ts);
+ *                                                      GET shows it, DELETE restores the default (lenient)
  *   PUT    /emulator/v1/latency                         { "ms": n }: delay every send answer by n ms from now on
  *                                                      (0..60000); GET shows it, DELETE restores the start value
- *   POST   /emulator/v1/tokens                          { token }: a new simulated registration token, for a web
+ *   POST   /emulator/v1/tokens                          { token }: a new FCM-shaped registration token, for a
  *                                                      client under the emulators (no push service to ask)
  *   GET    /                                            the push inbox: every send attempt, live (inbox.ts)
  *   GET    /emulator/v1/attempts, /emulator/v1/events   the inbox's data: the attempt log and its live stream
  *
  * The /emulator/v1/ routes answer any origin (CORS), so a local web app can read what its token received.
+ * Every route is served over HTTP/2 (h2c with prior knowledge; at most 100 concurrent streams, like FCM)
+ * and over HTTP/1.1, on the same port (listener.ts).
  */
 import { randomBytes } from "node:crypto";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import * as http2 from "node:http2";
+import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import {
@@ -32,10 +38,17 @@ import {
   plainError,
 } from "./fcmErrors";
 import { type Fault, FaultSwitch, parseFault } from "./faults";
+import {
+  type ConnectionFault,
+  isConnectionFaultBody,
+  parseConnectionFault,
+  StreamGate,
+} from "./connectionFaults";
+import { dualTransportServer } from "./listener";
 import { AttemptLog, type AttemptReport } from "./attemptLog";
 import { answerInboxPage, ATTEMPTS_PATH, EVENTS_PATH, filterOf, pageOptions, streamEvents } from "./inbox";
 import { MessageLog } from "./messageLog";
-import { answerForToken } from "./tokenConventions";
+import { answerForToken, mintToken, parseTokenConfig, type TokenMode } from "./tokenConventions";
 import { checkSendRequest, isObject } from "./validate";
 
 export interface FcmEmulatorOptions {
@@ -68,6 +81,9 @@ const LOG_PATH = /^\/emulator\/v1\/projects\/([^/]+)\/messages$/;
 const FAULTS_PATH = "/emulator/v1/faults";
 const LATENCY_PATH = "/emulator/v1/latency";
 const TOKENS_PATH = "/emulator/v1/tokens";
+const CONFIG_PATH = "/emulator/v1/config";
+/** FCM's own limit on concurrent streams per HTTP/2 connection. */
+export const MAX_CONCURRENT_STREAMS = 100;
 /** The longest latency the control accepts: a minute, well past any client timeout worth testing. */
 export const MAX_LATENCY_MS = 60_000;
 
@@ -84,15 +100,23 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
   const log = new MessageLog(options.logCapacity);
   const attempts = options.attemptLog ?? new AttemptLog(options.logCapacity);
   const faults = new FaultSwitch();
+  let tokenMode: TokenMode = "lenient";
+  /** The fault armed for the next HTTP/2 connection, and the gates of the connections it struck. */
+  let connectionFault: ConnectionFault | undefined;
+  const gates = new WeakMap<http2.Http2Session, StreamGate>();
   const faultListeners = new Set<() => void>();
   const faultFeed = {
-    current: () => faults.current() ?? {},
+    current: () => currentFaults(),
     subscribe: (listener: () => void) => {
       faultListeners.add(listener);
       return () => faultListeners.delete(listener);
     },
   };
   const faultsChanged = () => faultListeners.forEach((listener) => listener());
+  const currentFaults = () => ({
+    ...(faults.current() ?? {}),
+    ...(connectionFault ? { connection: connectionFault } : {}),
+  });
   const messageIds = messageIdSource();
 
   const send: Route = async (request, response, body) => {
@@ -110,6 +134,7 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
     };
     if (fault)
       return injectFault(fault, request, reject, () => attempts.record(resetAttempt(projectId, sent)));
+    const protocol = request.httpVersion === "2.0" ? "h2" : "http/1.1";
 
     if (!/^Bearer\s+\S/i.test(request.headers.authorization ?? "")) {
       return reject(missingCredentials());
@@ -120,7 +145,7 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
     }
     const check = checkSendRequest(parsed.value);
     if (!check.ok) return reject(check.answer);
-    const tokenAnswer = check.token === undefined ? undefined : answerForToken(check.token);
+    const tokenAnswer = check.token === undefined ? undefined : answerForToken(check.token, tokenMode);
     if (tokenAnswer) return reject(tokenAnswer);
 
     if (check.validateOnly) {
@@ -130,7 +155,7 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
       return answerJson(response, 200, { name });
     }
     const name = `projects/${projectId}/messages/${messageIds()}`;
-    log.append(projectId, { name, receivedAt: new Date().toISOString(), message: check.message });
+    log.append(projectId, { name, receivedAt: new Date().toISOString(), message: check.message, protocol });
     attempts.record(acceptedAttempt(projectId, name, check.message, false));
     answerJson(response, 200, { name });
   };
@@ -148,11 +173,24 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
   const faultControl: Route = (request, response, body) => {
     if (request.method === "DELETE") {
       faults.clear();
+      connectionFault = undefined;
       faultsChanged();
       return answerJson(response, 200, {});
     }
     if (request.method === "PUT") {
       const parsed = parseJson(body);
+      if (parsed.ok && isConnectionFaultBody(parsed.value)) {
+        const armed = parseConnectionFault(parsed.value);
+        if (!armed.ok) {
+          return answerError(
+            response,
+            plainError(400, "INVALID_ARGUMENT", `Invalid fault: ${armed.problem}`),
+          );
+        }
+        connectionFault = armed.fault;
+        faultsChanged();
+        return answerJson(response, 200, currentFaults());
+      }
       const fault = parsed.ok ? parseFault(parsed.value) : { ok: false as const, problem: parsed.problem };
       if (!fault.ok) {
         return answerError(response, plainError(400, "INVALID_ARGUMENT", `Invalid fault: ${fault.problem}`));
@@ -160,7 +198,7 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
       faults.arm(fault.armed);
       faultsChanged();
     }
-    answerJson(response, 200, faults.current() ?? {});
+    answerJson(response, 200, currentFaults());
   };
 
   const latencyControl: Route = (request, response, body) => {
@@ -183,7 +221,25 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
 
   const events: Route = (request, response) => streamEvents(request, response, attempts, faultFeed);
 
-  const tokens: Route = (_request, response) => answerJson(response, 200, { token: simulatedToken() });
+  const tokens: Route = (_request, response) => answerJson(response, 200, { token: mintToken() });
+
+  const config: Route = (request, response, body) => {
+    if (request.method === "DELETE") tokenMode = "lenient";
+    if (request.method === "PUT") {
+      const parsed = parseJson(body);
+      const setting = parsed.ok
+        ? parseTokenConfig(parsed.value)
+        : { ok: false as const, problem: parsed.problem };
+      if (!setting.ok) {
+        return answerError(
+          response,
+          plainError(400, "INVALID_ARGUMENT", `Invalid config: ${setting.problem}`),
+        );
+      }
+      tokenMode = setting.tokens;
+    }
+    answerJson(response, 200, { tokens: tokenMode });
+  };
 
   const inbox: Route = (_request, response) => answerInboxPage(response);
 
@@ -199,13 +255,23 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
     if (path === FAULTS_PATH) return allowed(["GET", "PUT", "DELETE"], faultControl);
     if (path === LATENCY_PATH) return allowed(["GET", "PUT", "DELETE"], latencyControl);
     if (path === TOKENS_PATH) return allowed(["POST"], tokens);
+    if (path === CONFIG_PATH) return allowed(["GET", "PUT", "DELETE"], config);
     if (path === ATTEMPTS_PATH) return allowed(["GET"], attemptList);
     if (path === EVENTS_PATH) return allowed(["GET"], events);
     if (path === "/" || path === "/index.html") return allowed(["GET"], inbox);
     return plainError(404, "NOT_FOUND", `No route for ${method} ${path}`);
   }
 
-  const server = http.createServer((request, response) => {
+  const handle = (request: http.IncomingMessage, response: http.ServerResponse) => {
+    if (request.httpVersion === "2.0" && SEND_PATH.test(pathOf(request))) {
+      // An HTTP/2 connection fault may hold this stream unprocessed, or count its answer.
+      const stream = (request as unknown as http2.Http2ServerRequest).stream;
+      const gate = gates.get(stream.session as http2.Http2Session);
+      if (gate) {
+        if (!gate.admit(stream)) return;
+        response.once("finish", () => gate.answer());
+      }
+    }
     if (pathOf(request).startsWith("/emulator/v1/")) {
       // A web app on another local port (the demo app) reads what its own token received.
       response.setHeader("Access-Control-Allow-Origin", "*");
@@ -241,10 +307,36 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
         if (!response.headersSent) answerError(response, plainError(500, "EMULATOR_ERROR", String(error)));
         else response.destroy();
       });
-  });
+  };
+  const http1 = http.createServer(handle);
   // Clients keep sockets alive between batches; closing idle ones early would make them race a reused
   // socket against our close and see resets.
-  server.keepAliveTimeout = 30_000;
+  http1.keepAliveTimeout = 30_000;
+  // The compatibility API hands the same routes objects shaped like HTTP/1.1's (headers, url, method,
+  // writeHead, end), so one handler serves both; the few differences are handled where they matter.
+  const h2 = http2.createServer(
+    { settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } },
+    handle as unknown as (request: http2.Http2ServerRequest, response: http2.Http2ServerResponse) => void,
+  );
+  const h2Sessions = new Set<http2.Http2Session>();
+  h2.on("session", (session: http2.ServerHttp2Session) => {
+    h2Sessions.add(session);
+    session.once("close", () => h2Sessions.delete(session));
+    session.on("error", () => session.destroy());
+    if (connectionFault) {
+      gates.set(session, new StreamGate(session, connectionFault));
+      connectionFault = undefined;
+      faultsChanged();
+    }
+  });
+  const server = dualTransportServer(http1, h2);
+  // Every connection, whichever server it went to (handed over, they are not the HTTP/1.1 server's to
+  // close: it never listened), so `close` can end them all, the inbox's event streams included.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
 
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -258,7 +350,8 @@ export function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<Runn
         close: () =>
           new Promise<void>((done, fail) => {
             server.close((error) => (error ? fail(error) : done()));
-            server.closeAllConnections();
+            for (const session of h2Sessions) session.destroy();
+            for (const socket of sockets) socket.destroy();
           }),
       });
     });
@@ -282,8 +375,13 @@ function injectFault(
 ): void {
   if (fault.kind === "reset") {
     // No answer at all: the client sees the connection reset, as when a proxy or FCM's front end drops it.
+    // Over HTTP/2 the stream alone is reset (RST_STREAM), the connection's other streams go on.
     logReset();
-    request.socket.resetAndDestroy();
+    if (request.httpVersion === "2.0") {
+      (request as unknown as http2.Http2ServerRequest).stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    } else {
+      request.socket.resetAndDestroy();
+    }
     return;
   }
   const headers =
@@ -318,11 +416,6 @@ function resetAttempt(project: string, message: unknown): AttemptReport {
     error: "The connection was reset without an answer (fault injection).",
     message,
   };
-}
-
-/** Shaped like a web FCM token ("<instance id>:APA91b<...>"), and accepted by the token conventions. */
-function simulatedToken(): string {
-  return `emulated-${randomBytes(8).toString("base64url")}:APA91b${randomBytes(96).toString("base64url")}`;
 }
 
 function answerError(

@@ -377,17 +377,30 @@ describe("faults", () => {
     expect((await rawSend({ message: { token: "good-token" } })).status).toBe(200);
   });
 
-  it("a reset fault drops the connection, which the SDK retries", async () => {
+  it("a reset fault drops an HTTP/1.1 connection, which the SDK's legacy transport retries", async () => {
     await armFault({ kind: "reset", count: 1 });
     await expect(
       fetch(`${emulator.url}/v1/projects/${PROJECT}/messages:send`, { method: "POST" }),
     ).rejects.toThrow();
 
     await armFault({ kind: "reset", count: 1 });
-    const response = await sendOne(commentPush("good-token"));
+    const legacy = emulatorMessaging({ host: "127.0.0.1", port: emulator.port }, PROJECT, "http/1.1");
+    const [response] = (await legacy.sendEach([commentPush("good-token")])).responses;
 
-    expect(response.success).toBe(true);
+    expect(response?.success).toBe(true);
     expect(await logged()).toHaveLength(1);
+  });
+
+  it("over HTTP/2 a reset fault resets the stream alone: that message fails, unprocessed", async () => {
+    await armFault({ kind: "reset", count: 1 });
+    const batch = await messaging.sendEach([commentPush("reset-token"), commentPush("good-token")]);
+
+    expect(batch.responses[0]?.error).toMatchObject({
+      code: "app/network-error",
+      message: expect.stringMatching(/NGHTTP2_INTERNAL_ERROR/) as unknown,
+    });
+    expect(batch.responses[1]?.success).toBe(true);
+    expect((await logged()).map((entry) => entry.message.token)).toEqual(["good-token"]);
   });
 
   it("refuses a malformed fault", async () => {

@@ -6,6 +6,7 @@ function entry(n: number): LoggedMessage {
     name: `projects/p/messages/${n}`,
     receivedAt: new Date(n).toISOString(),
     message: { token: `t${n}` },
+    protocol: "h2",
   };
 }
 

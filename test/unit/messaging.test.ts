@@ -1,5 +1,6 @@
 /** Which FCM the functions send to: the emulator only when FCM_EMULATOR_HOST is set. */
-import { messagingTargetFromEnv } from "../../functions/src/shared/messaging";
+import http2 from "node:http2";
+import { emulatorTransportFromEnv, messagingTargetFromEnv } from "../../functions/src/shared/messaging";
 
 describe("messagingTargetFromEnv", () => {
   it("picks real FCM when FCM_EMULATOR_HOST is not set", () => {
@@ -28,6 +29,17 @@ describe("messagingTargetFromEnv", () => {
   );
 });
 
+describe("emulatorTransportFromEnv", () => {
+  it("is production's HTTP/2 transport unless FCM_EMULATOR_TRANSPORT asks for the legacy one", () => {
+    expect(emulatorTransportFromEnv({})).toBe("h2");
+    expect(emulatorTransportFromEnv({ FCM_EMULATOR_TRANSPORT: "h2" })).toBe("h2");
+    expect(emulatorTransportFromEnv({ FCM_EMULATOR_TRANSPORT: "http/1.1" })).toBe("http/1.1");
+    expect(() => emulatorTransportFromEnv({ FCM_EMULATOR_TRANSPORT: "http1" })).toThrow(
+      /FCM_EMULATOR_TRANSPORT/,
+    );
+  });
+});
+
 describe("getMessagingClient", () => {
   const saved = { ...process.env };
   afterEach(() => {
@@ -51,9 +63,12 @@ describe("getMessagingClient", () => {
     process.env.GCLOUD_PROJECT = "demo-push";
     const { getMessagingClient } = freshModule();
 
+    const connect = http2.connect;
     const client = getMessagingClient();
 
     expect(client.app.name).toBe("[DEFAULT]");
+    // Production mode installs no seam: Node's http2.connect is what it was.
+    expect(http2.connect).toBe(connect);
     expect(client.app.options.httpAgent).toBeUndefined();
     expect(getMessagingClient()).toBe(client);
   });
@@ -69,5 +84,13 @@ describe("getMessagingClient", () => {
     expect(client.app.options.projectId).toBe("demo-other");
     expect(client.app.options.httpAgent).toBeDefined();
     expect(getMessagingClient()).toBe(client);
+  });
+
+  it("keeps the legacy HTTP/1.1 transport selectable with FCM_EMULATOR_TRANSPORT", () => {
+    process.env.FCM_EMULATOR_HOST = "127.0.0.1:9599";
+    process.env.FCM_EMULATOR_TRANSPORT = "http/1.1";
+    const { getMessagingClient } = freshModule();
+
+    expect(getMessagingClient().app.name).toMatch(/ http\/1\.1$/);
   });
 });

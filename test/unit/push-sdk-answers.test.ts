@@ -98,6 +98,9 @@ beforeAll(async () => {
   messaging = emulatorMessaging(
     { host: "127.0.0.1", port: (server.address() as AddressInfo).port },
     "demo-push",
+    // This stand-in speaks HTTP/1.1: the legacy transport, kept selectable (push-session-failures.test.ts
+    // drives the default HTTP/2 one against the FCM emulator).
+    "http/1.1",
   );
 });
 

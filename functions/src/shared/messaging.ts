@@ -1,7 +1,9 @@
 /**
  * Hands out the FCM client. Real FCM by default; the local FCM emulator (fcm-emulator/) when
  * `FCM_EMULATOR_HOST` is set, which only the emulator setup does. Callers get a `Messaging` either way
- * and cannot tell which.
+ * and cannot tell which. In the emulator the client sends with firebase-admin's default HTTP/2 transport,
+ * as in production (fcmEmulatorSeam.ts); `FCM_EMULATOR_TRANSPORT=http/1.1` picks the legacy HTTP/1.1
+ * transport instead, for comparison.
  */
 import * as https from "node:https";
 import * as net from "node:net";
@@ -9,8 +11,21 @@ import { type App, type Credential, getApps, initializeApp } from "firebase-admi
 import { getMessaging, type Messaging } from "firebase-admin/messaging";
 import { adminApp } from "./admin";
 import { FCM_MAX_BATCH } from "./batches";
+import { redirectFcmSessions } from "./fcmEmulatorSeam";
 
 export type MessagingTarget = { kind: "fcm" } | { kind: "emulator"; host: string; port: number };
+
+/** How an emulator client sends: firebase-admin's default HTTP/2 transport, or its legacy HTTP/1.1 one. */
+export type EmulatorTransport = "h2" | "http/1.1";
+
+/** `FCM_EMULATOR_TRANSPORT`: "h2" (the default, production's transport) or "http/1.1". */
+export function emulatorTransportFromEnv(env: NodeJS.ProcessEnv): EmulatorTransport {
+  const value = env.FCM_EMULATOR_TRANSPORT?.trim() || "h2";
+  if (value !== "h2" && value !== "http/1.1") {
+    throw new Error(`FCM_EMULATOR_TRANSPORT must be "h2" or "http/1.1", got "${value}"`);
+  }
+  return value;
+}
 
 /** The project the emulator app sends for, when the environment names none. */
 export const EMULATOR_DEFAULT_PROJECT = "demo-push";
@@ -38,19 +53,28 @@ export function getMessagingClient(): Messaging {
     const target = messagingTargetFromEnv(process.env);
     client =
       target.kind === "emulator"
-        ? emulatorMessaging(target, process.env.GCLOUD_PROJECT || EMULATOR_DEFAULT_PROJECT)
+        ? emulatorMessaging(
+            target,
+            process.env.GCLOUD_PROJECT || EMULATOR_DEFAULT_PROJECT,
+            emulatorTransportFromEnv(process.env),
+          )
         : getMessaging(adminApp());
   }
   return client;
 }
 
 /**
- * A client of the FCM emulator at `host:port`. firebase-admin always addresses https://fcm.googleapis.com;
- * this app's agent connects every such request to the emulator over plain TCP instead. The legacy HTTP/1.1
- * transport is needed because the default HTTP/2 one ignores the agent.
+ * A client of the FCM emulator at `host:port`. firebase-admin always addresses https://fcm.googleapis.com.
+ * Over "h2" (the default) its HTTP/2 sessions are redirected to the emulator (fcmEmulatorSeam.ts); over
+ * "http/1.1" the legacy transport is used, and this app's agent connects every request to the emulator
+ * over plain TCP instead (the HTTP/2 transport ignores the agent).
  */
-export function emulatorMessaging(target: { host: string; port: number }, projectId: string): Messaging {
-  const name = `fcm-emulator ${target.host}:${target.port} ${projectId}`;
+export function emulatorMessaging(
+  target: { host: string; port: number },
+  projectId: string,
+  transport: EmulatorTransport = "h2",
+): Messaging {
+  const name = `fcm-emulator ${target.host}:${target.port} ${projectId} ${transport}`;
   const app: App =
     getApps().find((existing) => existing.name === name) ??
     initializeApp(
@@ -58,7 +82,8 @@ export function emulatorMessaging(target: { host: string; port: number }, projec
       name,
     );
   const messaging = getMessaging(app);
-  messaging.enableLegacyHttpTransport();
+  if (transport === "http/1.1") messaging.enableLegacyHttpTransport();
+  else redirectFcmSessions(target);
   return messaging;
 }
 

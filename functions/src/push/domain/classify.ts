@@ -10,10 +10,14 @@
  * - 403 SENDER_ID_MISMATCH ("SenderId mismatch") and 403 PERMISSION_DENIED (the server's own
  *   credentials) → both `messaging/mismatched-credential`.
  * Transport failures are `app/network-error` ("... Error code: ECONNRESET") or `app/network-timeout`,
- * thrown after firebase-admin's own retries, and reported per message by `sendEach`.
+ * thrown after firebase-admin's own retries, and reported per message by `sendEach`; over HTTP/2 also the
+ * streams a connection lost (sessionFailure.ts): refused by a GOAWAY ("NGHTTP2_REFUSED_STREAM": never
+ * processed, safe to send again), or lost in flight ("The session has been destroyed": ambiguous).
+ * firebase-admin 14 reports those as `messaging/unknown-error` with the transport error as `cause`.
  */
+import { BEFORE_ANY_STREAM } from "./sessionFailure";
 
-export type FcmError = { code: string; message: string };
+export type FcmError = { code: string; message: string; cause?: unknown };
 
 /** Why a token is marked `rejected` (never sent to again). */
 export type RejectReason = "unregistered" | "invalid-token" | "sender-id-mismatch";
@@ -43,8 +47,13 @@ const TOKEN_MESSAGE = /not a valid FCM registration token|invalid registration t
 const SENDER_ID_MISMATCH_MESSAGE = /sender ?id mismatch/i;
 /** Connection errors firebase-admin's HTTP client retries itself (its `ioErrorCodes`). */
 const SDK_RETRIED_IO = /\b(ECONNRESET|ETIMEDOUT)\b/;
-/** Connection errors that mean the request never left: no connection was made. */
-const NEVER_SENT_IO = /\b(ECONNREFUSED|EAI_AGAIN|ENOTFOUND)\b/;
+/**
+ * Errors that mean the request was never processed: no connection was made (refused, DNS, TLS), the
+ * server refused the stream (above a GOAWAY's last stream id), or no stream was ever opened.
+ */
+const NEVER_SENT_IO = new RegExp(
+  `\\b(ECONNREFUSED|EAI_AGAIN|ENOTFOUND|NGHTTP2_REFUSED_STREAM|ERR_TLS_\\w+|CERT_\\w+)\\b|${BEFORE_ANY_STREAM}`,
+);
 
 /** `undefined` (no error) is a success. */
 export function classifyFcmError(error: FcmError | undefined): FcmOutcome {
@@ -81,13 +90,12 @@ export function classifyFcmError(error: FcmError | undefined): FcmOutcome {
     case "app/network-timeout":
       return { kind: "retryable", reason: "network", retriedBySdk: true, ambiguous: true, detail };
     case "app/network-error":
-      return {
-        kind: "retryable",
-        reason: "network",
-        retriedBySdk: SDK_RETRIED_IO.test(error.message),
-        ambiguous: !NEVER_SENT_IO.test(error.message),
-        detail,
-      };
+      return networkError(error.message, detail);
+    // firebase-admin 14: a message its HTTP/2 session lost; the transport error is the `cause`.
+    case "messaging/unknown-error":
+      return error.cause === undefined
+        ? { kind: "failed", reason: "unknown", detail }
+        : networkError(causeText(error.cause), `${detail} (cause: ${causeText(error.cause)})`);
     // A raw socket error, from a sender that is not firebase-admin's HTTP client (so nothing retried it).
     case "ECONNRESET":
     case "ETIMEDOUT":
@@ -106,4 +114,20 @@ export function classifyFcmError(error: FcmError | undefined): FcmOutcome {
     default:
       return { kind: "failed", reason: "unknown", detail };
   }
+}
+
+function networkError(text: string, detail: string): FcmOutcome {
+  return {
+    kind: "retryable",
+    reason: "network",
+    retriedBySdk: SDK_RETRIED_IO.test(text),
+    ambiguous: !NEVER_SENT_IO.test(text),
+    detail,
+  };
+}
+
+function causeText(cause: unknown): string {
+  if (typeof cause !== "object" || cause === null) return String(cause);
+  const { code, message } = cause as { code?: unknown; message?: unknown };
+  return `${typeof message === "string" ? message : ""} ${typeof code === "string" ? code : ""}`.trim();
 }

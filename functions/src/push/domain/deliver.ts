@@ -20,9 +20,11 @@
  *   was sent) are sent again only when the messages are `collapseSafe`: a second copy replaces the first on
  *   the device instead of adding to it (compose.ts sets the collapse keys; docs/delivery.md, "Duplicates").
  *   Otherwise they count `failed` ("network"), since a possible duplicate is worse than a missed push.
- * - A `sendEach` that throws (firebase-admin does so only for an invalid batch or a broken HTTP/2 session,
- *   where some messages may have gone out) fails that round's messages without retrying them: a possible
- *   duplicate push is worse than a missed one here.
+ * - A `sendEach` whose HTTP/2 session failed (GOAWAY, reset, refused connection) is answered per message
+ *   from what firebase-admin reports (sessionFailure.ts) and classified like any answer: accepted ones
+ *   count `sent`, token rejections are marked, refused or never-written streams are sent again within the
+ *   retry budget, streams lost in flight are ambiguous (above). Any other throw (an invalid batch) fails
+ *   that round's messages without retrying them.
  */
 import { FCM_MAX_BATCH } from "../../shared/batches";
 import type { FailReason, FcmError, RejectReason, RetryReason } from "./classify";

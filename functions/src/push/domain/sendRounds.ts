@@ -6,6 +6,7 @@ import { errorText } from "../../shared/errorText";
 import { classifyFcmError, type RejectReason, type RetryReason } from "./classify";
 import type { DeliveryMessage, DeliveryOptions, FailureReason, PushSender, SendAnswer } from "./deliver";
 import { attemptLimit, planRetry, type RetryPolicy } from "./retryPolicy";
+import { answersOfSessionFailure } from "./sessionFailure";
 
 export type Settled =
   | { deviceId: string; kind: "sent" }
@@ -125,7 +126,10 @@ export async function deliverBatch<M>(
   return { settled, retries, mismatches };
 }
 
-/** The answers in message order, or why there are none. */
+/**
+ * The answers in message order, or why there are none. A batch whose HTTP/2 session failed is answered
+ * per message all the same (sessionFailure.ts); any other throw fails the round.
+ */
 async function sendRound<M>(
   sender: PushSender<M>,
   items: readonly DeliveryMessage<M>[],
@@ -134,7 +138,8 @@ async function sendRound<M>(
   try {
     ({ responses } = await sender.sendEach(items.map((i) => i.message)));
   } catch (error) {
-    return `sendEach threw: ${errorText(error)}`;
+    const recovered = await answersOfSessionFailure(error, items.length);
+    return recovered ?? `sendEach threw: ${errorText(error)}`;
   }
   if (!Array.isArray(responses) || responses.length !== items.length) {
     return `sendEach answered ${Array.isArray(responses) ? responses.length : "no"} responses for ${items.length} messages`;
