@@ -7,12 +7,9 @@
 import http2 from "node:http2";
 import type { Message, Messaging } from "firebase-admin/messaging";
 import { type RunningFcmEmulator, startFcmEmulator } from "../../fcm-emulator/src/server";
-import { classifyFcmError } from "../../functions/src/commentPush/domain/classify";
-import { deliverMessages } from "../../functions/src/commentPush/domain/deliver";
-import {
-  answersOfSessionFailure,
-  isSessionFailure,
-} from "../../functions/src/commentPush/domain/sessionFailure";
+import { classifyFcmError } from "../../functions/src/push/domain/classify";
+import { deliverMessages } from "../../functions/src/push/domain/deliver";
+import { answersOfSessionFailure, isSessionFailure } from "../../functions/src/push/domain/sessionFailure";
 import { fcmSessionsRedirected } from "../../functions/src/shared/fcmEmulatorSeam";
 import { emulatorMessaging } from "../../functions/src/shared/messaging";
 
