@@ -128,8 +128,26 @@ async function startEmulators(run, env, emulatorLog, live) {
   if (!live) log(`the emulators' and functions' logs go to ${shownLogPath()}`);
   run.fcm = await startFcmEmulator(env, live ? null : emulatorLog);
   const firebaseBin = path.join(ROOT, "node_modules/firebase-tools/lib/bin/firebase.js");
-  const args = [firebaseBin, "emulators:start", "--project", PROJECT_ID, "--only", EMULATORS.join(",")];
-  run.firebase = spawnGroup(process.execPath, args, env, ["inherit", "pipe", live ? "inherit" : "pipe"]);
+  // callableWorkers.cjs: a burst of callable requests waits for a few workers instead of starting one
+  // process each; FUNCTIONS_DISCOVERY_TIMEOUT: a worker slow to start on a busy machine still gets its
+  // request (after 30 s, firebase-tools' default, it drops it unanswered). docs/emulators.md.
+  const capped = path.join(ROOT, "emulators/callableWorkers.cjs");
+  const args = [
+    "--require",
+    capped,
+    firebaseBin,
+    "emulators:start",
+    "--project",
+    PROJECT_ID,
+    "--only",
+    EMULATORS.join(","),
+  ];
+  const firebaseEnv = { FUNCTIONS_DISCOVERY_TIMEOUT: "150", ...env };
+  run.firebase = spawnGroup(process.execPath, args, firebaseEnv, [
+    "inherit",
+    "pipe",
+    live ? "inherit" : "pipe",
+  ]);
   run.descendants = watchDescendants(run.firebase.pid);
   if (!live) emulatorLog.copy(run.firebase.stderr, { toConsole: false });
   if (await readiness(run.firebase, emulatorLog, live)) return null;

@@ -133,6 +133,11 @@ export function pruneSettingsParams(): { staleDays: number; maxWritesPerSecond: 
   return { staleDays: TOKEN_STALE_DAYS.value(), maxWritesPerSecond: PRUNE_MAX_WRITES_PER_SECOND.value() };
 }
 
+/** TOKEN_STALE_DAYS, for registerDevice's skip window (devices/lastSeen.ts). */
+export function tokenStaleDays(): number {
+  return TOKEN_STALE_DAYS.value();
+}
+
 // --- Leases, the sweeper, the credential breaker, messages (docs/delivery.md) ----------------
 
 /** The comment trigger's timeout: the most an event function may run. Its lease derives from it. */

@@ -137,4 +137,23 @@ describe("userDevices stays in step with devices", () => {
     // Exactly one of them holds it: the owner its device doc names.
     expect([...a, ...b]).toEqual([deviceIdOf(shared)]);
   });
+
+  it("50 registrations of one token by two users at once all succeed and end in step", async () => {
+    // Through the store, in one process: every call races every other from the first read, so this is
+    // contention alone (devices.test.ts drives the same burst through the Functions emulator).
+    const [alice, bob] = [newUid("burst-a"), newUid("burst-b")];
+    const shared = uniqueToken("burst");
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        store().register({
+          uid: i % 2 === 0 ? alice : bob,
+          token: shared,
+          platform: i % 2 === 0 ? "android" : "ios",
+        }),
+      ),
+    );
+    expect(results.filter((result) => result.status === "rejected")).toEqual([]);
+    const [a, b] = [await expectInStep(alice), await expectInStep(bob)];
+    expect([...a, ...b]).toEqual([deviceIdOf(shared)]);
+  });
 });

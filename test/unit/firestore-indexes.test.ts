@@ -3,6 +3,9 @@
 // firestore.indexes.json, so a missing index fails here instead of after deploy.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { BREAKER_SHARDS } from "../../functions/src/push/store/breakerStore";
+import { PLAN, PUSH_DELIVERIES } from "../../functions/src/push/store/deliveryDocs";
+import { ROSTER } from "../../functions/src/posts/roster";
 import { findFirestoreQueries, indexServes, type CompositeIndex } from "../support/firestoreQueries";
 
 const root = path.resolve(__dirname, "../..");
@@ -76,6 +79,38 @@ describe("firestore.indexes.json", () => {
       .filter((override) => override.collectionGroup === "pushRequests" && override.indexes.length === 0)
       .map((override) => override.fieldPath);
     expect(exempt).toEqual(expect.arrayContaining(["toUids", "title", "body", "data"]));
+  });
+
+  it("exempts the roster shards, the recorded plans and the breaker's counters from indexing", () => {
+    // A roster shard holds 5,000 uids and a plan doc a slice's: indexed, every fold or plan would write an
+    // index entry per element. The breaker's counters take one increment per send.
+    const exempt = new Set(
+      fieldOverrides.filter((o) => o.indexes.length === 0).map((o) => `${o.collectionGroup}.${o.fieldPath}`),
+    );
+    const expected = [
+      `${ROSTER}.uids`,
+      `${ROSTER}.shards`,
+      `${PLAN}.uids`,
+      `${PLAN}.devices`,
+      `${PLAN}.content`,
+      `${BREAKER_SHARDS}.answers`,
+      `${BREAKER_SHARDS}.mismatches`,
+    ];
+    expect(expected.filter((field) => !exempt.has(field))).toEqual([]);
+  });
+
+  it("turns on a TTL policy for every collection group whose docs carry expireAt, its field unindexed", () => {
+    // pushBreaker/{window}/shards/{n}: ~144 windows a day, each as many docs as shards, useless after two.
+    for (const collectionGroup of [PUSH_DELIVERIES, BREAKER_SHARDS]) {
+      expect(fieldOverrides).toContainEqual({
+        collectionGroup,
+        fieldPath: "expireAt",
+        ttl: true,
+        indexes: [],
+      });
+    }
+    // A TTL field on a timestamp that grows with time is a hot spot when indexed: every policy exempts it.
+    expect(fieldOverrides.filter((o) => o.ttl === true && o.indexes.length > 0)).toEqual([]);
   });
 
   it("holds only indexes that are well formed", () => {

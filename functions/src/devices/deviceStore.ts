@@ -14,7 +14,7 @@ import {
   type DeviceDoc,
 } from "./deviceDoc";
 import { devicesToEvict } from "./eviction";
-import { isRegistrationFresh } from "./lastSeen";
+import { DEFAULT_REFRESH_MS, isRegistrationFresh } from "./lastSeen";
 import {
   USER_DEVICES,
   entryPath,
@@ -65,8 +65,9 @@ export class DeviceStore {
    * (userDevices.ts). The batch is preconditioned on every document as it was read, not run as a
    * transaction: clients call this at every app start, often for the same token at once, and contending
    * transactions wait on each other's locks; a batch built on a stale read fails whole and is built again.
+   * `refreshMs`: the skip window of an unchanged device (lastSeen.ts, from `TOKEN_STALE_DAYS`).
    */
-  async register(registration: Registration): Promise<RegistrationResult> {
+  async register(registration: Registration, refreshMs = DEFAULT_REFRESH_MS): Promise<RegistrationResult> {
     const deviceId = deviceIdOf(registration.token);
     const fields = {
       uid: registration.uid,
@@ -75,7 +76,7 @@ export class DeviceStore {
       locale: registration.locale ?? null,
       appVersion: registration.appVersion ?? null,
     };
-    return retryRaced(async () => {
+    return retryRaced(async (attempts) => {
       const [device, mine] = (await this.db.getAll(this.device(deviceId), this.list(fields.uid))) as [
         DocumentSnapshot<DeviceDoc>,
         DocumentSnapshot<UserDevicesDoc>,
@@ -83,14 +84,19 @@ export class DeviceStore {
       const stored = device.data();
       const listed = listedEntries(mine.data()).entries;
       const inList = listed.find(([id]) => id === deviceId)?.[1];
-      // Seen less than a day ago, nothing changed, and listed as such: no write (devices/lastSeen.ts).
+      // Seen within the skip window, nothing changed, and listed as such: no write (devices/lastSeen.ts).
       if (
         stored &&
         inList &&
         inList.rejected === undefined &&
-        isRegistrationFresh({ ...stored, lastSeenMillis: stored.lastSeenAt.toMillis() }, fields, Date.now())
+        isRegistrationFresh(
+          { ...stored, lastSeenMillis: stored.lastSeenAt.toMillis() },
+          fields,
+          Date.now(),
+          refreshMs,
+        )
       ) {
-        return { deviceId, created: false, evicted: [] };
+        return { deviceId, created: false, evicted: [], attempts };
       }
 
       const now = FieldValue.serverTimestamp() as Timestamp;
@@ -133,7 +139,7 @@ export class DeviceStore {
         this.unlist(batch, previousOwner, await this.list(previousOwner).get(), deviceId);
       }
       await batch.commit();
-      return { deviceId, created: !stored, evicted };
+      return { deviceId, created: !stored, evicted, attempts };
     });
   }
 
@@ -164,9 +170,9 @@ export class DeviceStore {
 
   /**
    * The devices of `uids` that are not marked rejected, read by key: one `userDevices` doc per recipient
-   * (`getAll`, 100 per round trip, 5 round trips at once: a page of 500 in one), whatever the size of the `devices` table. Each
-   * device carries its list's update time, on which a rejection mark is conditional. An entry that does
-   * not parse is skipped and logged: the rest of the delivery goes on.
+   * (`getAll`, 100 per round trip, 5 at once), whatever the size of the `devices` table. Each device carries
+   * its list's update time, on which a rejection mark is conditional. An entry that does not parse is
+   * skipped and logged: the rest of the delivery goes on.
    */
   async activeDevicesOf(uids: readonly string[]): Promise<ActiveDevice[]> {
     const batches = chunk([...new Set(uids)], LIST_READ_BATCH);

@@ -29,4 +29,6 @@ export type RegistrationResult = {
   deviceId: string;
   created: boolean;
   evicted: string[];
+  /** Reads and batches it took: more than 1 when concurrent calls on the same docs overtook it. */
+  attempts: number;
 };

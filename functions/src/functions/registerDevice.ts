@@ -1,7 +1,8 @@
 import { onCall, type CallableRequest } from "firebase-functions/v2/https";
-import "../params";
+import { tokenStaleDays } from "../params";
 import { tokenTail } from "../devices/deviceId";
 import { registerDeviceRequest } from "../devices/deviceSchemas";
+import { lastSeenRefreshMs } from "../devices/lastSeen";
 import { deviceStore } from "../devices/lazyDeviceStore";
 import { log } from "../log";
 import { answering, parseRequest, requireAppCheck, requireUid } from "../shared/callable";
@@ -16,7 +17,8 @@ export async function handleRegisterDevice(
   requireAppCheck(request);
   const input = parseRequest("registerDevice", registerDeviceRequest, request.data);
   return answering("registerDevice", uid, async () => {
-    const result = await (await deviceStore()).register({ uid, ...input });
+    const refreshMs = lastSeenRefreshMs(tokenStaleDays());
+    const result = await (await deviceStore()).register({ uid, ...input }, refreshMs);
     log.deviceRegistered({ uid, tokenTail: tokenTail(input.token), ...result });
     return { deviceId: result.deviceId };
   });

@@ -9,6 +9,7 @@ export const deviceLog = {
     tokenTail: string;
     created: boolean;
     evicted: string[];
+    attempts: number;
   }) {
     logger.info("device registered", fields);
   },

@@ -32,11 +32,11 @@ const RACED_BACKOFF_MS = 20;
  * that another call has overtaken fails whole (FAILED_PRECONDITION, or ALREADY_EXISTS for a create), and
  * is read and built again after a short random wait.
  */
-export async function retryRaced<T>(attempt: () => Promise<T>): Promise<T> {
+export async function retryRaced<T>(attempt: (n: number) => Promise<T>): Promise<T> {
   const { ABORTED, ALREADY_EXISTS, FAILED_PRECONDITION } = grpcStatus;
   for (let n = 1; ; n++) {
     try {
-      return await attempt();
+      return await attempt(n);
     } catch (error) {
       const status = grpcCodeOf(error);
       const raced = status === FAILED_PRECONDITION || status === ALREADY_EXISTS || status === ABORTED;

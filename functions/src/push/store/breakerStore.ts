@@ -3,7 +3,15 @@ import { windowStartOf, windowsRead, type BreakerCounts } from "../domain/breake
 
 /** `pushBreaker/{windowStartMs}/shards/{n}`: a sharded counter per window (a doc takes ~1 write a second). */
 export const PUSH_BREAKER = "pushBreaker";
-const SHARDS = 20;
+/** The shards' collection group (firestore.indexes.json: a TTL policy on `expireAt`, counters unindexed). */
+export const BREAKER_SHARDS = "shards";
+/**
+ * Shards per window: one write a second each at the peak send rate, each send counting once: slices
+ * (PUSH_TASKS_MAX_DISPATCHES_PER_SECOND, 15) plus direct sends (COMMENT_TRIGGER_MAX_INSTANCES, 100, ~1 s
+ * each). 20 took ~6 writes a second each and contended. Reading a window reads only the shards written.
+ */
+export const BREAKER_SHARD_COUNT = 128;
+const SHARDS = BREAKER_SHARD_COUNT;
 
 /** The credential breaker's counters: one increment per send, a read of two windows only when it must decide. */
 export class BreakerStore {
@@ -14,7 +22,7 @@ export class BreakerStore {
   ) {}
 
   private shards(windowStartMs: number) {
-    return this.db.collection(PUSH_BREAKER).doc(String(windowStartMs)).collection("shards");
+    return this.db.collection(PUSH_BREAKER).doc(String(windowStartMs)).collection(BREAKER_SHARDS);
   }
 
   /** Adds one send's answers to the current window (one write, to a random shard). */
