@@ -62,13 +62,15 @@ describe("firestore.indexes.json", () => {
     }
   });
 
-  it("turns on the TTL policy of pushDeliveries.expireAt", () => {
-    expect(fieldOverrides).toContainEqual({
-      collectionGroup: "pushDeliveries",
-      fieldPath: "expireAt",
-      ttl: true,
-      indexes: [],
-    });
+  it("turns on the TTL policy of pushDeliveries.expireAt and pushFollowNotices.expireAt", () => {
+    for (const collectionGroup of ["pushDeliveries", "pushFollowNotices"]) {
+      expect(fieldOverrides).toContainEqual({
+        collectionGroup,
+        fieldPath: "expireAt",
+        ttl: true,
+        indexes: [],
+      });
+    }
   });
 
   it("holds only indexes that are well formed", () => {
