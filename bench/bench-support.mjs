@@ -133,23 +133,3 @@ export async function resetBenchDatabase() {
   if (!response.ok) throw new Error(`resetting the bench database: HTTP ${response.status}`);
   return true;
 }
-
-/**
- * Runs `write` with the Functions emulator's background triggers off (the emulator hub's own switch, which
- * @firebase/rules-unit-testing's withFunctionTriggersDisabled uses), so that documents a part seeds, e.g. a
- * window's comments, do not run the functions it measures in the emulator as well. They are on again after.
- */
-export async function withTriggersDisabled(write) {
-  const hub = process.env.FIREBASE_EMULATOR_HUB;
-  if (!hub) throw new Error("FIREBASE_EMULATOR_HUB is not set: run inside the emulators");
-  const toggle = async (what) => {
-    const response = await fetch(`http://${hub}/functions/${what}BackgroundTriggers`, { method: "PUT" });
-    if (!response.ok) throw new Error(`the emulator hub's ${what}BackgroundTriggers: HTTP ${response.status}`);
-  };
-  await toggle("disable");
-  try {
-    return await write();
-  } finally {
-    await toggle("enable");
-  }
-}
