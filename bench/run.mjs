@@ -227,8 +227,10 @@ function table(results) {
       na(results.digest_memory_ratio),
       results.digest_memory?.error
         ? `not measured: ${results.digest_memory.error}`
-        : `peak live heap, 10× the recipients; sampled peaks ${na(results.digest_memory?.digest_sampled_heap_ratio)}; ` +
-          `at the larger, ${na(results.digest_memory?.digest_vs_fanout_live_heap, "×")} the fan-out's`,
+        : `peak live heap, 10× the recipients; sampled peaks ${na(results.digest_memory?.digest_sampled_heap_ratio)}` +
+          (results.digest_memory?.digest_vs_fanout_live_heap === undefined
+            ? ""
+            : `; at the larger, ${results.digest_memory.digest_vs_fanout_live_heap}× the fan-out's`),
     ],
     [
       "reads_per_recipient",
