@@ -16,7 +16,7 @@ const SESSIONS = [
     "main",
     "coldstart,ceiling_0ms,ceiling_http1,ceiling_20ms,baseline_0ms,baseline_20ms,e2e,fanout_small,fanout,tasks,flood",
   ],
-  ["memory", "fanout_memory"],
+  ["memory", "fanout_memory,digest_memory"],
   ["prune", "prune"],
 ];
 

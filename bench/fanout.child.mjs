@@ -2,9 +2,12 @@
 // stores against the Firestore emulator and the real FCM client against the FCM emulator, sent by the
 // trigger itself (no tasks, no coalescing), so the figures are the fan-out's alone: its peak V8 heap
 // (sampled, and live after a full collection) and, with --count-reads, every document Firestore returned to it (billed reads:
-// found and missing documents of a get, documents of a query, one per aggregation).
+// found and missing documents of a get, documents of a query, one per aggregation). With --digest, one
+// window's digest instead: sendCommentDigest's handler on the task given (a window already closed), sent by
+// the task itself (no slices) and measured the same way.
 //
 // Run by bench/fanout.mjs: node bench/fanout.child.mjs <postId> <commentId> <commenter> [--count-reads]
+//                          node bench/fanout.child.mjs --digest '<task as JSON>' [--count-reads]
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -25,6 +28,8 @@ Object.assign(process.env, {
 });
 
 const [postId, commentId, commenter] = process.argv.slice(2);
+const digestAt = process.argv.indexOf("--digest");
+const digestTask = digestAt === -1 ? undefined : JSON.parse(process.argv[digestAt + 1]);
 const countReads = process.argv.includes("--count-reads");
 
 let reads = 0;
@@ -40,7 +45,10 @@ if (countReads) {
   });
 }
 
-const { handleCommentCreated } = require("../functions/lib/functions/onCommentCreated.js");
+// Only the handler measured is loaded, before the baseline is taken.
+const { handleCommentCreated, handleCommentDigest } = digestTask
+  ? require("../functions/lib/functions/sendCommentDigest.js")
+  : require("../functions/lib/functions/onCommentCreated.js");
 const { Timestamp } = require("firebase-admin/firestore");
 
 // Two peaks: the heap as sampled every 10 ms (garbage not collected yet included, so it depends on when V8
@@ -66,11 +74,13 @@ const baseline = process.memoryUsage().heapUsed;
 const timer = setInterval(sample, 10);
 const liveTimer = setInterval(sampleLive, 250);
 const started = performance.now();
-const outcome = await handleCommentCreated({
-  id: `bench-fanout-${commentId}`,
-  params: { postId, commentId },
-  data: { data: () => comment },
-});
+const outcome = digestTask
+  ? await handleCommentDigest(digestTask)
+  : await handleCommentCreated({
+      id: `bench-fanout-${commentId}`,
+      params: { postId, commentId },
+      data: { data: () => comment },
+    });
 const seconds = (performance.now() - started) / 1000;
 clearInterval(timer);
 clearInterval(liveTimer);

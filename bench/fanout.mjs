@@ -1,7 +1,8 @@
 // The trigger's fan-out alone, in a child process (bench/fanout.child.mjs): its peak heap as the audience
 // grows tenfold (10,000 then 100,000 recipients, a device each), and the Firestore documents it reads per
 // recipient for one comment. The comment is handed to the handler as its event (not written), so the
-// Functions emulator's own trigger stays out of it.
+// Functions emulator's own trigger stays out of it. The digest of a window that comment opened, the same
+// way: sendCommentDigest's handler on its task, in a child process of its own, on the same audience.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
@@ -57,7 +58,7 @@ async function seedAudience(db, recipients) {
     166,
   );
   progress(`seeded ${recipients} recipients in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return { postId, run, recipients, deliveries: [], posts: [postId] };
+  return { postId, run, recipients, deliveries: [], posts: [postId], comments: [] };
 }
 
 /** Another post followed by the same users, subscribed an hour ago and not folded yet (no comment so far). */
@@ -103,31 +104,22 @@ async function cleanUp(db, world) {
       void writer.delete(db.doc(`posts/${postId}/roster/${n}`));
     void writer.delete(db.doc(`posts/${postId}/roster/meta`));
   }
-  for (const path of world.deliveries) void writer.delete(db.doc(path));
+  for (const path of [...world.deliveries, ...world.comments]) void writer.delete(db.doc(path));
   void writer.delete(db.doc(`users/bench-mem-commenter-${world.run}`));
+  for (const name of DIGEST_COMMENTERS)
+    void writer.delete(db.doc(`users/bench-mem-commenter-${world.run}-${name}`));
   await writer.close();
 }
 
 const uidOf = (run, i) => `bench-mem-${run}-${String(i).padStart(6, "0")}`;
 const tokenOf = (run, i) => benchToken(`bench-mem-${run}-${i}`);
 
-function fanOutInChild(world, countReads, postId = world.postId) {
-  const commentId = `bench-mem-comment-${randomUUID().slice(0, 8)}`;
-  // The child's delivery record (bench/fanout.child.mjs names the event so).
-  world.deliveries.push(`pushDeliveries/bench-fanout-${commentId}`);
+/** The child (bench/fanout.child.mjs) run with `args`; its figures. */
+function inChild(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--expose-gc",
-        CHILD,
-        postId,
-        commentId,
-        `bench-mem-commenter-${world.run}`,
-        ...(countReads ? ["--count-reads"] : []),
-      ],
-      { stdio: ["ignore", "inherit", "inherit", "ipc"] },
-    );
+    const child = spawn(process.execPath, ["--expose-gc", CHILD, ...args], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     let result;
     child.on("message", (message) => {
       result = message;
@@ -135,54 +127,188 @@ function fanOutInChild(world, countReads, postId = world.postId) {
     child.on("error", reject);
     child.on("exit", (code) => {
       if (code === 0 && result) resolve(result);
-      else reject(new Error(`fan-out child exited with ${code}`));
+      else reject(new Error(`${args[0] === "--digest" ? "digest" : "fan-out"} child exited with ${code}`));
     });
   });
 }
 
-/** Peak heap at 10,000 and 100,000 recipients, and reads per recipient at 10,000. */
-export async function measureFanOutMemory(db, { sizes }) {
-  const memory = {};
-  let reads;
+/** One comment's fan-out (the comment handed to the trigger's handler, not written); returns its id too. */
+async function fanOutInChild(world, countReads, postId = world.postId) {
+  const commentId = `bench-mem-comment-${randomUUID().slice(0, 8)}`;
+  // The child's delivery record (bench/fanout.child.mjs names the event so).
+  world.deliveries.push(`pushDeliveries/bench-fanout-${commentId}`);
+  const run = await inChild([
+    postId,
+    commentId,
+    `bench-mem-commenter-${world.run}`,
+    ...(countReads ? ["--count-reads"] : []),
+  ]);
+  return { ...run, commentId };
+}
+
+/** The commenters of the digest's window (none of them a subscriber: every recipient hears of every comment). */
+const DIGEST_COMMENTERS = ["a", "b", "c"];
+const WINDOW_MS = 60_000;
+
+/**
+ * A coalescing window of the world's post, opened by `openerId` three minutes ago and closed since (past the
+ * digest's grace), holding five comments by three commenters (written, as the digest reads them); the
+ * digest task of that window (functions/src/push/kinds/comment/coalesce/digestTask.ts).
+ *
+ * The Functions emulator's onCommentCreated sees the comments written. So that it neither fans them out
+ * nor folds them into a window of its own (whose digest, sent by the emulator's sendCommentDigest, would
+ * race the one measured), the post's window doc first keeps a newer window only: the comments are older
+ * than every window it keeps, "too late", and the trigger only records them (docs/coalescing.md). Turning
+ * the emulator's triggers off instead (its hub's disableBackgroundTriggers) hangs on a busy machine when
+ * they are turned on again.
+ */
+async function seedWindow(db, world, openerId) {
+  const { Timestamp } = require("firebase-admin/firestore");
+  const { digestIdOf } = require("../functions/lib/push/kinds/comment/coalesce/digestTask.js");
+  const now = Date.now();
+  const opensAt = now - 3 * WINDOW_MS;
+  const window = { windowId: openerId, after: opensAt - WINDOW_MS, opensAt, closesAt: opensAt + WINDOW_MS };
+  const newer = {
+    windowId: `bench-mem-later-${world.run}`,
+    after: now - 1_000,
+    opensAt: now,
+    closesAt: now + 3_600_000,
+  };
+  await db.doc(`pushWindows/${world.postId}`).set({ windows: [newer] });
+  world.comments.push(`pushWindows/${world.postId}`);
+  const comments = `posts/${world.postId}/comments`;
+  const batch = db.batch();
+  const text = "Memory benchmark comment. ".repeat(8);
+  // The opener's own push is the fan-out (or none); the digest reads the comments after it.
+  for (let i = 0; i < 5; i++) {
+    const commentId = `bench-mem-window-${world.run}-${i}`;
+    const author = `bench-mem-commenter-${world.run}-${DIGEST_COMMENTERS[i % DIGEST_COMMENTERS.length]}`;
+    batch.set(db.doc(`${comments}/${commentId}`), {
+      authorId: author,
+      text,
+      createdAt: Timestamp.fromMillis(opensAt + (i + 1) * 1_000),
+    });
+    batch.set(db.doc(`users/${author}`), { displayName: `Bench ${i % DIGEST_COMMENTERS.length}` });
+    world.comments.push(`${comments}/${commentId}`);
+  }
+  await batch.commit();
+  world.deliveries.push(`pushDeliveries/${digestIdOf(world.postId, openerId)}`);
+  return { postId: world.postId, window };
+}
+
+/** The peak heaps of one run of the child, in MiB, and how long it took. */
+function heapFigures(run) {
+  return {
+    seconds: round(run.seconds, 1),
+    heap_baseline_mib: round(run.heapBaselineMiB, 1),
+    peak_heap_mib: round(run.heapPeakMiB, 1),
+    peak_live_heap_mib: round(run.liveHeapPeakMiB, 1),
+  };
+}
+
+/** The figures of `memory` (by size) as the audience grows from `small` to `large`, under `name`'s ratios. */
+function ratios(name, memory, [small, large]) {
+  return {
+    // What the run holds (live after a full collection), as the audience grows tenfold.
+    [`${name}_memory_ratio`]: round(memory[large].peak_live_heap_mib / memory[small].peak_live_heap_mib, 2),
+    // The sampled peak, garbage included: when V8 collects is its own choice (reported, not the target).
+    [`${name}_sampled_heap_ratio`]: round(memory[large].peak_heap_mib / memory[small].peak_heap_mib, 2),
+  };
+}
+
+/**
+ * On one post followed by 10,000, then 100,000 recipients (a device each), in a process of its own each:
+ * with `fanOut`, the peak heap of a comment's fan-out (the post's first comment, which folds the roster)
+ * and reads per recipient at the smaller size; with `digest`, the peak heap of the digest of a closed window
+ * (opened by that comment when the fan-out is measured too). The two share the seeded audience (seeding
+ * 100,000 recipients is most of the part's time). Returns `{ fanout_memory, digest_memory }`, each the
+ * part's figures or `{ error }` (or undefined when not asked for).
+ */
+export async function measureMemory(db, { sizes, fanOut = true, digest = false }) {
+  const fan = fanOut ? { memory: {}, reads: undefined } : undefined;
+  const dig = digest ? { memory: {} } : undefined;
+  const errors = {};
+  /** Runs `name`'s step unless that part failed already; a step that fails ends its part, not the other. */
+  const step = async (name, run) => {
+    if (errors[name]) return undefined;
+    try {
+      return await run();
+    } catch (error) {
+      errors[name] = error instanceof Error ? error.message : String(error);
+      progress(`${name === "fanOut" ? "fan-out" : "digest"} memory FAILED: ${errors[name]}`);
+      return undefined;
+    }
+  };
   for (const size of sizes) {
+    if ((!fan || errors.fanOut) && (!dig || errors.digest)) break;
     const world = await seedAudience(db, size);
     try {
       await clearFcmLog();
-      const run = await fanOutInChild(world, false);
-      const counts = run.outcome.counts ?? {};
-      if (run.outcome.status !== "done" || counts.sent !== size) {
-        throw new Error(`fan-out to ${size}: ${JSON.stringify(run.outcome)}`);
+      // The fan-out measured; its comment opens the digest's window.
+      let opener;
+      if (fan && !errors.fanOut) {
+        try {
+          opener = await fanOutInChild(world, false);
+          const counts = opener.outcome.counts ?? {};
+          if (opener.outcome.status !== "done" || counts.sent !== size) {
+            throw new Error(`fan-out to ${size}: ${JSON.stringify(opener.outcome)}`);
+          }
+        } catch (error) {
+          opener = undefined;
+          errors.fanOut = error instanceof Error ? error.message : String(error);
+          progress(`fan-out memory FAILED: ${errors.fanOut}`);
+        }
       }
-      memory[size] = {
-        recipients: counts.recipients,
-        messages: counts.sent,
-        seconds: round(run.seconds, 1),
-        heap_baseline_mib: round(run.heapBaselineMiB, 1),
-        peak_heap_mib: round(run.heapPeakMiB, 1),
-        peak_live_heap_mib: round(run.liveHeapPeakMiB, 1),
-      };
-      progress(
-        `fan-out memory, ${size} recipients: peak live heap ${memory[size].peak_live_heap_mib} MiB ` +
-          `(sampled peak ${memory[size].peak_heap_mib} MiB), ${memory[size].seconds} s`,
-      );
-      if (size === sizes[0]) {
-        // A comment on a post whose subscribers its last comment folded (the memory run's): the usual case.
-        await clearFcmLog();
-        const steady = await fanOutInChild(world, true);
-        // And the first comment on a post: it reads every subscriber doc, and folds them.
-        const first = await fanOutInChild(world, true, await addPost(db, world));
-        const perRecipient = (run) => round(run.reads / run.outcome.counts.recipients, 3);
-        reads = {
-          recipients: steady.outcome.counts.recipients,
-          reads: steady.reads,
-          reads_per_recipient: perRecipient(steady),
-          first_comment_reads: first.reads,
-          first_comment_reads_per_recipient: perRecipient(first),
-        };
+      if (fan && opener && !errors.fanOut) {
+        const counts = opener.outcome.counts;
+        fan.memory[size] = { recipients: counts.recipients, messages: counts.sent, ...heapFigures(opener) };
+        const m = fan.memory[size];
         progress(
-          `reads: ${steady.reads} documents for ${steady.outcome.counts.recipients} recipients ` +
-            `(the post's first comment: ${first.reads})`,
+          `fan-out memory, ${size} recipients: peak live heap ${m.peak_live_heap_mib} MiB ` +
+            `(sampled peak ${m.peak_heap_mib} MiB), ${m.seconds} s`,
         );
+      }
+      if (fan && size === sizes[0] && opener) {
+        await step("fanOut", async () => {
+          // A comment on a post whose subscribers its last comment folded (the memory run's): the usual case.
+          await clearFcmLog();
+          const steady = await fanOutInChild(world, true);
+          // And the first comment on a post: it reads every subscriber doc, and folds them.
+          const first = await fanOutInChild(world, true, await addPost(db, world));
+          const perRecipient = (run) => round(run.reads / run.outcome.counts.recipients, 3);
+          fan.reads = {
+            recipients: steady.outcome.counts.recipients,
+            reads: steady.reads,
+            reads_per_recipient: perRecipient(steady),
+            first_comment_reads: first.reads,
+            first_comment_reads_per_recipient: perRecipient(first),
+          };
+          progress(
+            `reads: ${steady.reads} documents for ${steady.outcome.counts.recipients} recipients ` +
+              `(the post's first comment: ${first.reads})`,
+          );
+        });
+      }
+      if (dig) {
+        await step("digest", async () => {
+          // After the fan-out of its opener when that was measured (as in production: the opener is pushed at
+          // once, and folds the roster); alone, the digest is the first to read the post's audience, as the
+          // fan-out's memory run is. Either way both sizes are measured alike.
+          const openerId = opener?.commentId ?? `bench-mem-comment-${randomUUID().slice(0, 8)}`;
+          const task = await seedWindow(db, world, openerId);
+          await clearFcmLog();
+          const run = await inChild(["--digest", JSON.stringify(task)]);
+          const counts = run.outcome.counts ?? {};
+          if (run.outcome.status !== "done" || counts.sent !== size) {
+            throw new Error(`digest to ${size}: ${JSON.stringify(run.outcome)}`);
+          }
+          dig.memory[size] = { recipients: counts.recipients, messages: counts.sent, ...heapFigures(run) };
+          const m = dig.memory[size];
+          progress(
+            `digest memory, ${size} recipients: peak live heap ${m.peak_live_heap_mib} MiB ` +
+              `(sampled peak ${m.peak_heap_mib} MiB), ${m.seconds} s`,
+          );
+        });
       }
     } finally {
       await clearFcmLog();
@@ -190,12 +316,19 @@ export async function measureFanOutMemory(db, { sizes }) {
     }
   }
   const [small, large] = sizes;
-  return {
-    memory,
-    reads,
-    // What the fan-out holds (live after a full collection), as the audience grows tenfold.
-    fanout_memory_ratio: round(memory[large].peak_live_heap_mib / memory[small].peak_live_heap_mib, 2),
-    // The sampled peak, garbage included: when V8 collects is its own choice (reported, not the target).
-    fanout_sampled_heap_ratio: round(memory[large].peak_heap_mib / memory[small].peak_heap_mib, 2),
+  const part = (figures, error, name) => {
+    if (!figures) return undefined;
+    if (error) return { error };
+    return { ...figures, ...ratios(name, figures.memory, [small, large]) };
   };
+  const digestFigures = part(dig, errors.digest, "digest");
+  const fanOutFigures = part(fan, errors.fanOut, "fanout");
+  if (digestFigures && !digestFigures.error && fanOutFigures && !fanOutFigures.error) {
+    // The digest's peak live heap over the fan-out's, on the larger audience (not a target).
+    digestFigures.digest_vs_fanout_live_heap = round(
+      dig.memory[large].peak_live_heap_mib / fan.memory[large].peak_live_heap_mib,
+      2,
+    );
+  }
+  return { fanout_memory: fanOutFigures, digest_memory: digestFigures };
 }

@@ -15,7 +15,7 @@ import { adminFirestore, progress, resetBenchDatabase, round, setFcmLatency } fr
 import { measureColdStart } from "./coldstart.mjs";
 import { measureFlood } from "./flood.mjs";
 import { measurePrune } from "./pruning.mjs";
-import { measureFanOutMemory } from "./fanout.mjs";
+import { measureMemory } from "./fanout.mjs";
 import { measureBaseline, measureCeiling } from "./sending.mjs";
 import { measureTasks } from "./tasks.bench.mjs";
 import { cleanUpPostWorld, measureEndToEnd, measureFanOut, seedPostWorld } from "./trigger.mjs";
@@ -36,6 +36,7 @@ const PARTS = [
   "fanout",
   "tasks",
   "fanout_memory",
+  "digest_memory",
   "flood",
   "prune",
 ];
@@ -66,7 +67,7 @@ const SIZES = quick
       fanOutSmall: { subscribers: 400, devicesEach: 5, runs: 3 },
       // 20,000 devices, over the threshold: through sendPushSlice tasks.
       tasks: { devices: 20_000 },
-      // The trigger's peak heap as its audience grows tenfold (a device each).
+      // The trigger's and the digest's peak heap as the audience grows tenfold (a device each).
       memory: [10_000, 100_000],
       // A run that takes longer than this is reported as not finished.
       fanOutTimeoutMs: 420_000,
@@ -87,6 +88,7 @@ const TARGETS = {
   fanout_vs_ceiling: { at_least: 0.5 },
   tasks_vs_ceiling: { at_least: 0.25 },
   fanout_memory_ratio: { at_most: 1.3 },
+  digest_memory_ratio: { at_most: 1.3 },
   reads_per_recipient: { at_most: 1.5 },
   prune_memory_ratio: { at_most: 1.3 },
   coldstart_ratio: { at_most: 1.5 },
@@ -220,6 +222,21 @@ function table(results) {
       "fanout_memory_ratio",
       na(results.fanout_memory_ratio),
       `peak live heap, 10× the recipients; sampled peaks ${na(results.fanout_memory?.fanout_sampled_heap_ratio)}`,
+    ],
+    ...Object.entries(results.digest_memory?.memory ?? {}).map(([size, m]) => [
+      `digest peak heap, ${size} recipients`,
+      `${m.peak_live_heap_mib} MiB live`,
+      `a closed window's digest (5 comments), measured as the fan-out's; sampled peak ${m.peak_heap_mib} MiB; ${m.seconds} s`,
+    ]),
+    [
+      "digest_memory_ratio",
+      na(results.digest_memory_ratio),
+      results.digest_memory?.error
+        ? `not measured: ${results.digest_memory.error}`
+        : `peak live heap, 10× the recipients; sampled peaks ${na(results.digest_memory?.digest_sampled_heap_ratio)}` +
+          (results.digest_memory?.digest_vs_fanout_live_heap === undefined
+            ? ""
+            : `; at the larger, ${results.digest_memory.digest_vs_fanout_live_heap}× the fan-out's`),
     ],
     [
       "reads_per_recipient",
@@ -382,9 +399,23 @@ async function measure() {
     results.tasks = await attempt("tasks", () =>
       measureTasks(db, { devices: SIZES.tasks.devices, latencyMs: 0 }),
     );
-    results.fanout_memory = await attempt("fanout_memory", () =>
-      measureFanOutMemory(db, { sizes: SIZES.memory }),
-    );
+    // The fan-out's and the digest's memory, on the same seeded audiences (measureMemory says why).
+    const wanted = (part) => !only || only.includes(part);
+    if (wanted("fanout_memory") || wanted("digest_memory")) {
+      const memory = await attempt("memory", () =>
+        measureMemory(db, {
+          sizes: SIZES.memory,
+          fanOut: wanted("fanout_memory"),
+          digest: wanted("digest_memory"),
+        }),
+      );
+      for (const part of ["fanout_memory", "digest_memory"]) {
+        if (!wanted(part)) continue;
+        results[part] = memory.error ? { error: memory.error } : memory[part];
+        if (results[part]?.error) results.errors[part] = results[part].error;
+      }
+      if (memory.error) delete results.errors.memory;
+    }
 
     // A hot thread: 1,000 comments on a post with 2,000 subscribers, folded by coalescing (docs/coalescing.md).
     results.flood = await attempt("flood", () =>
@@ -434,6 +465,7 @@ function compare(results) {
   );
   results.tasks_vs_ceiling = ratio(results.tasks?.messages_per_s, ceiling.best_0ms_messages_per_s, 2);
   results.fanout_memory_ratio = results.fanout_memory?.fanout_memory_ratio ?? null;
+  results.digest_memory_ratio = results.digest_memory?.digest_memory_ratio ?? null;
   results.reads_per_recipient = results.fanout_memory?.reads?.reads_per_recipient ?? null;
   results.prune_memory_ratio = results.prune?.prune_memory_ratio ?? null;
   results.coldstart_ratio = results.coldstart?.coldstart_ratio ?? null;

@@ -1,17 +1,13 @@
 #!/usr/bin/env bash
-# `npm run deploy:iam -- --project <id> [--dry-run]`: the service account the comment-push functions run as,
-# and exactly the roles they need (docs/deploy.md "IAM" says why each one). Idempotent: run it before the
-# first deploy (creates the account and its project roles) and again after it (the queue and the functions'
-# own bindings exist only once deployed). --dry-run prints the gcloud commands instead of running them.
+# `npm run deploy:iam -- --project <id> [--dry-run]`: the service account the push functions run as (those of
+# the registry of push kinds, functions/src/push/kinds/functions.ts, and sendPushSlice), and exactly the roles
+# they need (docs/deploy.md "IAM" says why each one). Idempotent: run it before the first deploy (creates the
+# account and its project roles) and again after it (the queues' and the functions' own bindings exist only
+# once deployed). --dry-run prints the gcloud commands instead of running them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-REGION="us-central1"                  # docs/api.md: the functions' region
-# Task-queue functions: firebase-tools names each queue after its function, and Cloud Tasks invokes each with
-# the enqueuer's OIDC token. The trigger enqueues both (a comment's slices, a window's digest); the digest
-# task enqueues slices of large digests.
-TASK_FUNCTIONS=("sendPushSlice" "sendCommentDigest")
-TRIGGER_FUNCTION="onCommentCreated"   # enqueues the tasks; invoked by Eventarc as its own service account
+REGION="us-central1"                  # the functions' region (functions/src/params.ts REGION)
 
 project=""
 dry_run=false
@@ -50,6 +46,26 @@ case "$account" in
 esac
 member="serviceAccount:${email}"
 
+# The push functions, from the registry (scripts/push-functions.mjs builds functions/ first if need be), so a
+# kind added there is bound here with no edit. Task-queue functions: firebase-tools names each queue after its
+# function, and Cloud Tasks invokes each with the enqueuer's OIDC token. Event triggers: invoked by Eventarc as
+# their own service account. Any of them may enqueue: a trigger its slices (the comment trigger also its
+# window's digest), the digest task the slices of a large digest.
+listing="$(node scripts/push-functions.mjs)"
+TASK_FUNCTIONS=()
+TRIGGER_FUNCTIONS=()
+while read -r name type; do
+  case "$type" in
+    task) TASK_FUNCTIONS+=("$name") ;;
+    event) TRIGGER_FUNCTIONS+=("$name") ;;
+    *) echo "deploy-iam: unexpected line from scripts/push-functions.mjs: $name $type" >&2; exit 1 ;;
+  esac
+done <<< "$listing"
+if [ ${#TASK_FUNCTIONS[@]} -eq 0 ] || [ ${#TRIGGER_FUNCTIONS[@]} -eq 0 ]; then
+  echo "deploy-iam: scripts/push-functions.mjs listed no task-queue function or no trigger" >&2
+  exit 1
+fi
+
 run() {
   if $dry_run; then
     printf '%q ' "$@" | sed 's/ $//'
@@ -71,10 +87,10 @@ echo "# project ${project}, service account ${email}, region ${REGION}" >&2
 # 1. The account itself (deploy needs it to exist: the functions are created to run as it).
 if $dry_run || ! exists gcloud iam service-accounts describe "$email" --project "$project"; then
   run gcloud iam service-accounts create "${email%%@*}" --project "$project" \
-    --display-name "Comment pushes (onCommentCreated, sendPushSlice, sendCommentDigest)"
+    --display-name "Push delivery (the push kinds' functions and sendPushSlice)"
 fi
 
-# 2. Project roles: what the two functions' code does (project-wide is the narrowest these roles come in).
+# 2. Project roles: what the push functions' code does (project-wide is the narrowest these roles come in).
 run gcloud projects add-iam-policy-binding "$project" --member "$member" --role roles/datastore.user --condition=None
 run gcloud projects add-iam-policy-binding "$project" --member "$member" --role roles/firebasecloudmessaging.admin --condition=None
 run gcloud projects add-iam-policy-binding "$project" --member "$member" --role roles/eventarc.eventReceiver --condition=None
@@ -93,7 +109,7 @@ for queue in "${TASK_FUNCTIONS[@]}"; do
     pending+=("queue $queue")
   fi
 done
-for function in "${TASK_FUNCTIONS[@]}" "$TRIGGER_FUNCTION"; do
+for function in "${TASK_FUNCTIONS[@]}" "${TRIGGER_FUNCTIONS[@]}"; do
   if $dry_run || exists gcloud functions describe "$function" --region "$REGION" --project "$project"; then
     # roles/run.invoker on the function's Cloud Run service.
     run gcloud functions add-invoker-policy-binding "$function" --region "$REGION" --project "$project" \

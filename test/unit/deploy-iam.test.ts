@@ -1,6 +1,7 @@
 // `npm run deploy:iam` (scripts/deploy-iam.sh): what a test can reach without a Google Cloud project. Its dry
-// run lists exactly the grants docs/deploy.md "IAM" explains, to the account the functions run as, and the
-// functions that enqueue or run slice tasks are deployed as that account.
+// run lists exactly the grants docs/deploy.md "IAM" explains, to the account the functions run as, for every
+// function of the registry of push kinds (scripts/push-functions.mjs reads it) and sendPushSlice, and those
+// functions are deployed as that account.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -23,6 +24,35 @@ const account = /^PUSH_SERVICE_ACCOUNT=(.*)$/m.exec(
 )?.[1];
 const email = account?.endsWith("@") ? `${account}${PROJECT}.iam.gserviceaccount.com` : account;
 const member = `serviceAccount:${email}`;
+
+type Endpoint = { serviceAccountEmail?: unknown; taskQueueTrigger?: unknown; eventTrigger?: unknown };
+
+/** The endpoints of the registry's functions (functions/src/push/kinds/functions.ts) and of sendPushSlice. */
+function pushEndpoints(): Record<string, Endpoint> {
+  let endpoints: Record<string, Endpoint> = {};
+  jest.isolateModules(() => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const registry = require("../../functions/src/push/kinds/functions") as Record<
+      string,
+      { __endpoint: Endpoint }
+    >;
+    const { sendPushSlice } = require("../../functions/src/functions/sendPushSlice") as {
+      sendPushSlice: { __endpoint: Endpoint };
+    };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    endpoints = Object.fromEntries(
+      [...Object.entries(registry), ["sendPushSlice", sendPushSlice] as const].map(([name, fn]) => [
+        name,
+        fn.__endpoint,
+      ]),
+    );
+  });
+  return endpoints;
+}
+
+// scripts/push-functions.mjs builds functions/ first when functions/lib is missing or older than its source:
+// that takes a while on a busy machine.
+jest.setTimeout(240_000);
 
 /** The dry run's commands, one `gcloud ...` per line, split into words (the script prints them shell-quoted). */
 function dryRunCommands(): string[][] {
@@ -52,7 +82,35 @@ describe("npm run deploy:iam", () => {
     expect(spawnSync("bash", ["-n", script], { encoding: "utf8" }).stderr).toBe("");
   });
 
-  it("grants exactly the roles the comment-push functions need, to their service account, on what needs them", () => {
+  it("lists every function of the registry and sendPushSlice, each as a task-queue function or a trigger", () => {
+    const result = spawnSync(process.execPath, [path.join(root, "scripts/push-functions.mjs")], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(0);
+    const listed: Record<string, string | undefined> = Object.fromEntries(
+      result.stdout
+        .trim()
+        .split("\n")
+        .map((line) => line.split(" ") as [string, string]),
+    );
+    const expected = Object.fromEntries(
+      Object.entries(pushEndpoints()).map(([name, endpoint]) => [
+        name,
+        endpoint.taskQueueTrigger ? "task" : endpoint.eventTrigger ? "event" : "neither",
+      ]),
+    );
+    expect(listed).toEqual(expected);
+    expect(listed).toEqual({
+      onCommentCreated: "event",
+      sendCommentDigest: "task",
+      onFollowerCreated: "event",
+      onPushRequestCreated: "event",
+      sendPushSlice: "task",
+    });
+  });
+
+  it("grants exactly the roles the push functions need, to their service account, on what needs them", () => {
     expect(account).toMatch(/@/);
     const commands = dryRunCommands();
     // Only gcloud, only these command groups: nothing else is touched.
@@ -77,9 +135,34 @@ describe("npm run deploy:iam", () => {
         { on: "functions sendPushSlice", role: "roles/run.invoker", member },
         { on: "functions sendCommentDigest", role: "roles/run.invoker", member },
         { on: "functions onCommentCreated", role: "roles/run.invoker", member },
+        { on: "functions onFollowerCreated", role: "roles/run.invoker", member },
+        { on: "functions onPushRequestCreated", role: "roles/run.invoker", member },
       ]),
     );
-    expect(grants).toHaveLength(9);
+    expect(grants).toHaveLength(11);
+    // Every push function is invoked as the account; only the task-queue functions have queues.
+    const endpoints = pushEndpoints();
+    expect(
+      grants
+        .filter(({ role }) => role === "roles/run.invoker")
+        .map(({ on }) => on)
+        .sort(),
+    ).toEqual(
+      Object.keys(endpoints)
+        .map((name) => `functions ${name}`)
+        .sort(),
+    );
+    expect(
+      grants
+        .filter(({ on }) => on.startsWith("tasks queues "))
+        .map(({ on }) => on)
+        .sort(),
+    ).toEqual(
+      Object.entries(endpoints)
+        .filter(([, endpoint]) => endpoint.taskQueueTrigger)
+        .map(([name]) => `tasks queues ${name}`)
+        .sort(),
+    );
     // No broad role anywhere.
     expect(grants.filter(({ role }) => /roles\/(owner|editor|viewer|.*\.admin$)/.test(role ?? ""))).toEqual([
       { on: `projects ${PROJECT}`, role: "roles/firebasecloudmessaging.admin", member },
@@ -90,7 +173,7 @@ describe("npm run deploy:iam", () => {
     );
     expect(create?.[4]).toBe(email?.split("@")[0]);
     expect(flag(create ?? [], "--project")).toBe(PROJECT);
-    // Every resource-scoped command names the region of the functions (docs/api.md: us-central1).
+    // Every resource-scoped command names the region of the functions (us-central1).
     for (const command of commands.filter((each) => each[1] === "tasks" || each[1] === "functions")) {
       expect(flag(command, "--location") ?? flag(command, "--region")).toBe("us-central1");
     }
@@ -104,22 +187,31 @@ describe("npm run deploy:iam", () => {
     expect(none.stderr).toMatch(/--project/);
   });
 
-  it("is the account onCommentCreated and sendCommentDigest (which enqueue) and sendPushSlice run as", () => {
-    let endpoints: Record<string, { serviceAccountEmail?: unknown; taskQueueTrigger?: unknown }> = {};
+  it("is the account every push function (each may enqueue) and sendPushSlice run as", () => {
+    const endpoints = pushEndpoints();
+    expect(endpoints.sendPushSlice?.taskQueueTrigger).toBeDefined();
+    expect(Object.keys(endpoints)).toEqual(
+      expect.arrayContaining([
+        "onCommentCreated",
+        "sendCommentDigest",
+        "onFollowerCreated",
+        "onPushRequestCreated",
+      ]),
+    );
+    for (const [name, endpoint] of Object.entries(endpoints)) {
+      expect({ name, account: String(endpoint.serviceAccountEmail) }).toEqual({
+        name,
+        account: "params.PUSH_SERVICE_ACCOUNT",
+      });
+    }
+  });
+
+  it("is what index.ts deploys", () => {
+    let exported: Record<string, unknown> = {};
     jest.isolateModules(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const exported = require("../../functions/src/index") as Record<string, { __endpoint: object }>;
-      endpoints = Object.fromEntries(Object.entries(exported).map(([name, fn]) => [name, fn.__endpoint]));
+      exported = require("../../functions/src/index") as Record<string, unknown>;
     });
-    expect(endpoints.sendPushSlice?.taskQueueTrigger).toBeDefined();
-    expect({
-      onCommentCreated: String(endpoints.onCommentCreated?.serviceAccountEmail),
-      sendPushSlice: String(endpoints.sendPushSlice?.serviceAccountEmail),
-      sendCommentDigest: String(endpoints.sendCommentDigest?.serviceAccountEmail),
-    }).toEqual({
-      onCommentCreated: "params.PUSH_SERVICE_ACCOUNT",
-      sendPushSlice: "params.PUSH_SERVICE_ACCOUNT",
-      sendCommentDigest: "params.PUSH_SERVICE_ACCOUNT",
-    });
+    expect(Object.keys(exported)).toEqual(expect.arrayContaining(Object.keys(pushEndpoints())));
   });
 });
