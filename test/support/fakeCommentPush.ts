@@ -226,6 +226,9 @@ export function fakeDevice(uid: string, id: string, locale: string | null = null
     platform: "android",
     locale,
     updateTime: Timestamp.fromMillis(1),
+    // Listed long before the fan-out read it.
+    seenAtMs: 0,
+    readAtMs: 1_000,
   };
 }
 
