@@ -138,8 +138,8 @@ export function fakeSliceStore(maxAttempts = 3, clock: FakeClock = { now: 1_000_
 
 export type FakeWorldOptions = {
   devices: ActiveDevice[];
-  /** The post's subscribers; its author is "author". */
-  subscribers: Subscriber[];
+  /** The post's subscribers (`since` in ms; absent: long ago); its author is "author". */
+  subscribers: (Subscriber & { since?: number })[];
   /** Reads of the post that fail (UNAVAILABLE) before one succeeds. */
   failPostReads?: number;
   failMarking?: boolean;
@@ -174,6 +174,12 @@ export function fakeCommentPushStores(options: FakeWorldOptions) {
         for (let i = 0; i < options.subscribers.length; i += pageSize) {
           yield await Promise.resolve(options.subscribers.slice(i, i + pageSize));
         }
+      },
+      async *subscribedAfter(_postId, afterMs) {
+        const late = options.subscribers.filter((s) => s.since !== undefined && s.since > afterMs);
+        yield await Promise.resolve(
+          late.map((s) => ({ uid: s.uid, since: Timestamp.fromMillis(s.since ?? 0) })),
+        );
       },
       unmutedSubscriberCount: () => {
         calls.counted++;
@@ -220,6 +226,9 @@ export function fakeDevice(uid: string, id: string, locale: string | null = null
     platform: "android",
     locale,
     updateTime: Timestamp.fromMillis(1),
+    // Listed long before the fan-out read it.
+    seenAtMs: 0,
+    readAtMs: 1_000,
   };
 }
 

@@ -84,3 +84,77 @@ describe("sendDigest", () => {
     expect(sender.sent).toHaveLength(41);
   });
 });
+
+// Issue 25 item 4: `n` counts only the comments a recipient would have been notified of. A subscriber whose
+// `since` falls in the window is told only of the comments written after it (or after their own first
+// comment of the window, which subscribed them a moment later); the post's author and the subscribers older
+// than the window are told of them all.
+describe("sendDigest and late subscribers", () => {
+  const lateTask: DigestTask = {
+    postId: "post-1",
+    window: { windowId: "opener", after: 0, opensAt: 1_000, closesAt: 11_000 },
+  };
+  // uid → `since` (ms); "f0" and "f1" subscribed before the window.
+  const since: Record<string, number> = { x: 4_600, y: 2_500, z: 12_000, w: 1_500 };
+
+  function lateWorld() {
+    const uids = ["f0", "f1", "x", "y", "z", "w"];
+    const devices = [...uids, "author"].map((uid) => fakeDevice(uid, uid, "en"));
+    const subscribers = uids.map((uid) => ({
+      uid,
+      muted: false,
+      ...(since[uid] === undefined ? {} : { since: since[uid] }),
+    }));
+    const fake = fakeCommentPushStores({ devices, subscribers });
+    const windows: NonNullable<CommentPushStores["windows"]> = {
+      decide: () => Promise.reject(new Error("not used by a digest")),
+      recordCoalesced: () => Promise.reject(new Error("not used by a digest")),
+      describeDigest: () => Promise.resolve(),
+      // w opened the window (pushed at once, not counted); x first commented late, after f1's c3.
+      windowComments: () =>
+        Promise.resolve([
+          { commentId: "opener", authorId: "w", createdAt: 1_000, opener: true },
+          { commentId: "c0", authorId: "f1", createdAt: 1_200 },
+          { commentId: "c1", authorId: "f0", createdAt: 2_000 },
+          { commentId: "c2", authorId: "f0", createdAt: 3_000 },
+          { commentId: "c3", authorId: "f1", createdAt: 4_000 },
+          { commentId: "c4", authorId: "x", createdAt: 4_500 },
+        ]),
+      commentText: (_postId, commentId) => Promise.resolve(`text of ${commentId}`),
+    };
+    return { ...fake, stores: { ...fake.stores, windows } };
+  }
+
+  // author: all 5; f0, f1: the 3 not theirs; x: none after its own first comment; y: c2, c3, c4 (after
+  // 2_500); z: none (followed after the window); w: all 5 (its opener subscribed it at 1_000).
+  const expected = { author: 5, f0: 3, f1: 3, y: 3, w: 5 };
+
+  it("counts for each recipient only the comments written after they subscribed", async () => {
+    const { stores } = lateWorld();
+    const counts: Record<string, string> = {};
+    const sender = {
+      sendEach(messages: { token: string; data: Record<string, string> }[]) {
+        for (const m of messages) counts[m.token.replace("token-", "")] = m.data.count ?? "";
+        return Promise.resolve({ responses: messages.map(() => ({ success: true as const })) });
+      },
+    };
+    const outcome = await sendDigest(lateTask, { ...fastDeps(stores), sender, stores });
+    expect(outcome).toMatchObject({ kind: "delivered", status: "done", counts: { recipients: 5, sent: 5 } });
+    expect(counts).toEqual(Object.fromEntries(Object.entries(expected).map(([uid, n]) => [uid, String(n)])));
+  });
+
+  it("gives each slice the same counts", async () => {
+    const { stores } = lateWorld();
+    const tasks: SliceTask[] = [];
+    const queue: SliceQueue = {
+      enqueue: (slice) => {
+        tasks.push(slice);
+        return Promise.resolve("enqueued");
+      },
+    };
+    await sendDigest(lateTask, { ...fastDeps(stores), stores, tasks: { threshold: 2, queue } });
+    const digests = tasks.map((t) => (t.content as DigestPushContent).digest);
+    expect(Object.assign({}, ...digests.map((d) => d.counts))).toEqual(expected);
+    expect(tasks.flatMap((t) => t.slice.uids).sort()).toEqual(Object.keys(expected).sort());
+  });
+});

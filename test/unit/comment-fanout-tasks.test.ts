@@ -98,6 +98,8 @@ describe("fanOutComment with the task path", () => {
             commenterName: "Mina",
             text: "Hi all",
           },
+          // The planner's first read of a device list (the fakes read them at 1_000): heldDevices.ts.
+          listedBefore: 1_000,
         },
       },
     ]);

@@ -28,7 +28,11 @@ export const REJECTED_AT = "rejected.at"; // a map field path: `rejected` of Dev
 /** The most devices one user keeps (docs/api.md: registering an 11th removes the least recently seen). */
 export const MAX_DEVICES_PER_USER = 10;
 
-/** A device the fan-out may send to: not marked rejected. `updateTime` is when it was read as such. */
+/**
+ * A device the fan-out may send to: not marked rejected. `updateTime` is its list's update time as read;
+ * `seenAtMs` its entry's `lastSeenAt` and `readAtMs` when the list was read (ms, rounded down), for
+ * push/domain/heldDevices.ts.
+ */
 export type ActiveDevice = {
   deviceId: string;
   uid: string;
@@ -36,4 +40,6 @@ export type ActiveDevice = {
   platform: Platform;
   locale: string | null;
   updateTime: Timestamp;
+  seenAtMs: number;
+  readAtMs: number;
 };

@@ -196,6 +196,8 @@ export class DeviceStore {
           platform: entry.platform,
           locale: entry.locale,
           updateTime: snapshot.updateTime as Timestamp,
+          seenAtMs: entry.lastSeenAt.toMillis(),
+          readAtMs: snapshot.readTime.toMillis(),
         });
       }
     }

@@ -193,10 +193,32 @@ export class PostStore {
     return new Set(page.docs.map((doc) => doc.id));
   }
 
-  /** Every subscriber of the post (a window's digest counts them all at once). */
-  async subscribersOf(postId: string, pageSize = SUBSCRIBER_PAGE_SIZE): Promise<Subscriber[]> {
-    const all: Subscriber[] = [];
-    for await (const page of this.subscriberPages(postId, pageSize)) all.push(...page);
-    return all;
+  /**
+   * The post's subscribers whose `since` is later than `afterMs`, a page at a time in `since` order: one
+   * query reading only them (a digest's subscribers who subscribed during its window).
+   */
+  async *subscribedAfter(
+    postId: string,
+    afterMs: number,
+    pageSize = SUBSCRIBER_PAGE_SIZE,
+  ): AsyncGenerator<{ uid: string; since: Timestamp }[]> {
+    const query = this.subscribers(postId)
+      .withConverter(null)
+      .where(SINCE, ">", Timestamp.fromMillis(afterMs))
+      .orderBy(SINCE)
+      .orderBy(FieldPath.documentId())
+      .select(SINCE)
+      .limit(pageSize);
+    for (let cursor: { since: Timestamp; uid: string } | undefined; ;) {
+      const page = await (cursor ? query.startAfter(cursor.since, cursor.uid) : query).get();
+      const docs = page.docs.flatMap((doc) => {
+        const since: unknown = doc.get(SINCE);
+        return since instanceof Timestamp ? [{ uid: doc.id, since }] : [];
+      });
+      if (docs.length > 0) yield docs;
+      const last = page.docs[page.docs.length - 1];
+      if (page.docs.length < pageSize || !last) return;
+      cursor = { since: last.get(SINCE) as Timestamp, uid: last.id };
+    }
   }
 }

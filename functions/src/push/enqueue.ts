@@ -50,6 +50,7 @@ async function enqueueOne<Content>(
   content: Content,
   slice: PlannedSlice,
   deps: PushDeps,
+  listedBefore: number | undefined,
 ): Promise<EnqueueResult> {
   const { queue } = deps.tasks as TaskFanOut;
   const eventId = delivery.id;
@@ -58,6 +59,7 @@ async function enqueueOne<Content>(
     eventId,
     slice: { index: slice.index, uids: [...slice.uids], devices: slice.devices },
     content: slice.content ?? content,
+    ...(listedBefore === undefined ? {} : { listedBefore }),
   };
   for (let attempt = 1; ; attempt++) {
     try {
@@ -91,7 +93,14 @@ async function enqueueOne<Content>(
  */
 export async function enqueueSlices<Content>(
   delivery: Delivery<Content>,
-  plan: { content: Content; recipients: number; audience: number; slices: number },
+  plan: {
+    content: Content;
+    recipients: number;
+    audience: number;
+    slices: number;
+    /** What every task carries (sliceTask.ts). */
+    listedBefore?: number | undefined;
+  },
   pages: AsyncIterable<readonly PlannedSlice[]> | Iterable<readonly PlannedSlice[]>,
   deps: PushDeps,
   prepareMs: number,
@@ -103,7 +112,7 @@ export async function enqueueSlices<Content>(
   let enqueuedSoFar = 0;
   for await (const page of pages) {
     const done = await mapWithConcurrency(page, ENQUEUE_CONCURRENCY, async (slice) => {
-      const result = await enqueueOne(delivery, plan.content, slice, deps);
+      const result = await enqueueOne(delivery, plan.content, slice, deps, plan.listedBefore);
       enqueuedSoFar++;
       crashPoint("enqueue", enqueuedSoFar);
       return result;

@@ -6,6 +6,7 @@
 import type { AudiencePage } from "./audience";
 import { planSlices, type AudienceGroup, type AudienceSlice } from "./domain/slices";
 import type { TaskFanOut } from "./deps";
+import { firstReadOf, heldSince } from "./domain/heldDevices";
 
 /** Everything the send needs, read; or why nothing is to be sent. */
 export type Plan<Content> =
@@ -23,6 +24,8 @@ export type Plan<Content> =
       recipients: number;
       audience: number;
       slices: (AudienceSlice & { content?: unknown })[];
+      /** The first read of a device list: each slice sends only to devices listed before it (heldDevices.ts). */
+      listedBefore?: number | undefined;
     }
   | Skip;
 
@@ -56,7 +59,8 @@ export async function planAudience<Content>(
   source: AudienceSource,
   tasks: TaskFanOut | undefined,
 ): Promise<Extract<Plan<Content>, { kind: "direct" | "tasks" }>> {
-  const pages = source.pages[Symbol.asyncIterator]();
+  const held = heldPages(source.pages);
+  const pages = held.pages[Symbol.asyncIterator]();
   if (!tasks || source.maxDevices <= tasks.threshold) {
     // The first page is read here, while a failure can still be retried; the rest as the send goes.
     const first = await pages.next();
@@ -91,7 +95,23 @@ export async function planAudience<Content>(
     recipients,
     audience: groups.reduce((sum, group) => sum + group.devices, 0),
     slices: planSlices(groups),
+    listedBefore: held.listedBefore(),
   };
+}
+
+/**
+ * The pages with only the devices listed before the first read of a device list (heldDevices.ts), taken
+ * from the first page that found any; `listedBefore` says it once a page has.
+ */
+function heldPages(source: AsyncIterable<AudiencePage>) {
+  let first: number | undefined;
+  async function* pages(): AsyncGenerator<AudiencePage> {
+    for await (const page of source) {
+      first ??= firstReadOf(page.devices);
+      yield { recipients: page.recipients, devices: heldSince(page.devices, first) };
+    }
+  }
+  return { pages: pages(), listedBefore: () => first };
 }
 
 /** A page's recipients with their device counts, one group each (a slice never splits a recipient). */

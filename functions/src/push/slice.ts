@@ -8,6 +8,7 @@ import { log } from "../log";
 import type { DeliveryIds } from "../log/push";
 import type { PushDeps } from "./deps";
 import { assertRetryPolicy } from "./domain/retryPolicy";
+import { heldSince } from "./domain/heldDevices";
 import type { PushKind } from "./kind";
 import { sendPush, type SendOutcome } from "./send";
 import { endedThroughTasks, tellEnded } from "./ended";
@@ -49,7 +50,8 @@ export async function sendSlice<Content>(
   let found: ActiveDevice[];
   try {
     assertRetryPolicy(deps.policy);
-    found = await devices.activeDevicesOf(slice.uids);
+    // Only devices listed before the delivery's first read (domain/heldDevices.ts): each token once.
+    found = heldSince(await devices.activeDevicesOf(slice.uids), task.listedBefore);
     await slices.sendStarting(eventId, slice.index, found.length);
   } catch (error) {
     const willRetry = gate.attempt < slices.maxAttempts;

@@ -22,6 +22,11 @@ export const sliceTask = z.strictObject({
   }),
   /** The kind's content: checked against the kind's schema before anything is sent. */
   content: z.unknown(),
+  /**
+   * Devices are sent to only if listed before this (ms; push/domain/heldDevices.ts): the delivery's first
+   * read of a device list. Absent in tasks enqueued before the rule: no check.
+   */
+  listedBefore: z.number().optional(),
 });
 export type SliceTask = z.infer<typeof sliceTask>;
 

@@ -7,7 +7,13 @@ import type { WindowStore } from "./coalesce/windowStore";
 export type CommentPushStores = PushStores & {
   posts: Pick<
     PostStore,
-    "parseComment" | "post" | "subscribe" | "subscriber" | "subscriberPages" | "unmutedSubscriberCount"
+    | "parseComment"
+    | "post"
+    | "subscribe"
+    | "subscriber"
+    | "subscriberPages"
+    | "subscribedAfter"
+    | "unmutedSubscriberCount"
   >;
   users: Pick<UserStore, "displayNameOf" | "optOutsAmong">;
   /** Coalescing windows (docs/coalescing.md); without them every comment is pushed at once. */

@@ -2,15 +2,24 @@
  * The comment_digest kind (docs/coalescing.md; the message: docs/api.md "Coalescing and digests"): one
  * window's digest, delivered by the engine as `pushDeliveries/{digestId}`, with the same gate, audience
  * planning, slices and send path as any kind. Its audience is the post's, streamed page by page like a
- * comment's (nobody is left out for writing a comment: each recipient's `n` leaves out their own), so its
- * memory is a page's whatever the audience. The task function: functions/sendCommentDigest.ts.
+ * comment's (nobody is left out for writing a comment: each recipient's `n` leaves out their own, and the
+ * comments written before they subscribed), so its memory is a page's whatever the audience, beside the
+ * window's comments and the `n` of those who subscribed during the window. The task function:
+ * functions/sendCommentDigest.ts.
  */
 import { deliverPush, type PushOutcome } from "../../../delivery";
 import { planOf, type KindPlan } from "../../../plan";
 import { readAhead, type AudiencePage } from "../../../audience";
 import { commentAudience } from "../audience";
 import type { CommentPushDeps, CommentPushStores } from "../stores";
-import { digestCountOf, tallyWindow, type DigestContent, type WindowComment } from "./digestMessage";
+import {
+  digestCountOf,
+  lateCounts,
+  tallyWindow,
+  type DigestContent,
+  type WindowComment,
+} from "./digestMessage";
+import { windowTimeOf } from "./window";
 import { commentDigestKind, type DigestPushContent } from "./digestKind";
 import { digestIdOf, type DigestTask } from "./digestTask";
 
@@ -38,14 +47,16 @@ async function planDigest(
   const { windows } = stores;
   const post = await stores.posts.post(postId);
   if (!post) return { kind: "skip", skip: "the post no longer exists", status: "done" };
-  const tally = tallyWindow(await windows.windowComments(postId, window));
+  const comments = await windows.windowComments(postId, window);
+  const tally = tallyWindow(comments);
   const { latest, otherLatest } = tally;
   if (!latest) return { kind: "skip", skip: "no comment left in the window", status: "done" };
 
-  const [shown, other, subscribers] = await Promise.all([
+  const [shown, other, subscribers, counts] = await Promise.all([
     shownComment(latest),
     otherLatest && shownComment(otherLatest),
     stores.posts.unmutedSubscriberCount(postId),
+    countsOfLate(post.authorId),
   ]);
   if (!shown) return { kind: "skip", skip: "the window's latest comment was deleted", status: "done" };
   const digest: DigestContent = {
@@ -55,6 +66,7 @@ async function planDigest(
     ...(other ? { otherLatest: other } : {}),
     total: tally.total,
     byAuthor: Object.fromEntries(tally.byAuthor),
+    ...(Object.keys(counts).length > 0 ? { counts } : {}),
   };
   await windows.describeDigest(digestId, {
     windowId: window.windowId,
@@ -66,6 +78,19 @@ async function planDigest(
   const pages = readAhead(withNews(everyone, (uid) => digestCountOf(digest, uid) > 0));
   const maxDevices = (subscribers + 1) * stores.devices.maxDevicesPerUser;
   return { content: { postId, digest }, audience: { pages, maxDevices } };
+
+  /**
+   * `n` of those who subscribed since the window began (digestMessage.ts): one query reading only them, and
+   * only those whose `n` differs from the tally's are kept (a page of them read at a time).
+   */
+  async function countsOfLate(postAuthorId: string) {
+    const counts: Record<string, number> = {};
+    for await (const page of stores.posts.subscribedAfter(postId, window.after)) {
+      const late = page.map(({ uid, since }) => ({ uid, since: windowTimeOf(since) }));
+      Object.assign(counts, lateCounts(comments, late, postAuthorId));
+    }
+    return counts;
+  }
 
   async function shownComment(comment: WindowComment) {
     const [text, name] = await Promise.all([

@@ -2,9 +2,15 @@
  * The digest of a coalescing window (docs/coalescing.md; the message: docs/api.md "Digests"): who hears
  * about how many of the window's comments, and the one push each of their devices gets.
  *
- * `n` for a recipient is the window's comments not written by them; the body is the latest of those. So
- * only two comments are ever needed to build every body: the window's latest comment, and the latest one
- * by a different author (for the recipient who wrote the latest).
+ * `n` for a recipient is the window's comments not written by them and written after they subscribed; the
+ * body is the latest of those. So only two comments are ever needed to build every body: the window's
+ * latest comment, and the latest one by a different author (for the recipient who wrote the latest).
+ *
+ * Who subscribed when: the post's author and every subscriber older than the window are told of all of its
+ * comments (the tally: `total` less their own). A subscriber whose `since` falls after the window's start
+ * (read with one query: `lateCounts`) is told only of those written at or after it, or after their own first
+ * comment of the window if earlier (a comment subscribes its author a moment after it is written); their
+ * `n` is carried in `counts`, ahead of the tally. So nothing is read or held per older subscriber.
  */
 import { z } from "zod";
 import {
@@ -43,13 +49,16 @@ export const digestContent = z.object({
    */
   total: z.number().int().min(1).optional(),
   byAuthor: z.record(id, z.number().int().min(1)).optional(),
-  /** `n` of given recipients (a slice's: `digestOfSlice`); ahead of the tally for them. */
-  counts: z.record(id, z.number().int().min(1)).optional(),
+  /**
+   * `n` of given recipients, ahead of the tally for them: those who subscribed during the window (0: none to
+   * tell), or a slice's recipients (`digestOfSlice`).
+   */
+  counts: z.record(id, z.number().int().min(0)).optional(),
 });
 export type DigestContent = z.infer<typeof digestContent>;
 
-/** A window comment as the digest counts it. */
-export type WindowComment = { commentId: string; authorId: string; createdAt: number };
+/** A window comment as the digest counts it; its opener (pushed at once) is never counted. */
+export type WindowComment = { commentId: string; authorId: string; createdAt: number; opener?: boolean };
 
 /** What the counting needs of a window's comments: how many, by whom, and the two latest that matter. */
 export type WindowTally = {
@@ -61,10 +70,7 @@ export type WindowTally = {
 
 /** Tallies the window's comments (any order; ties in `createdAt` broken by comment id). */
 export function tallyWindow(comments: readonly WindowComment[]): WindowTally {
-  const sorted = [...comments].sort(
-    (a, b) =>
-      a.createdAt - b.createdAt || (a.commentId < b.commentId ? -1 : a.commentId > b.commentId ? 1 : 0),
-  );
+  const sorted = counted(comments);
   const byAuthor = new Map<string, number>();
   for (const comment of sorted) byAuthor.set(comment.authorId, (byAuthor.get(comment.authorId) ?? 0) + 1);
   const latest = sorted[sorted.length - 1];
@@ -81,6 +87,43 @@ export function digestCounts(tally: WindowTally, candidates: readonly string[]):
   for (const uid of candidates) {
     const n = tally.total - (tally.byAuthor.get(uid) ?? 0);
     if (n > 0) counts[uid] = n;
+  }
+  return counts;
+}
+
+/** The comments a digest counts (all but the opener), oldest first; ties in `createdAt` by comment id. */
+function counted(comments: readonly WindowComment[]): WindowComment[] {
+  return comments
+    .filter((comment) => comment.opener !== true)
+    .sort(
+      (a, b) =>
+        a.createdAt - b.createdAt || (a.commentId < b.commentId ? -1 : a.commentId > b.commentId ? 1 : 0),
+    );
+}
+
+/**
+ * `n` of each subscriber who subscribed during the window (`since`, in window time: ms rounded up) where it
+ * differs from the tally's: the comments not theirs written at or after the earlier of their `since` and
+ * their own first comment of the window (its opener included). The post's author is always told of all.
+ */
+export function lateCounts(
+  comments: readonly WindowComment[],
+  late: readonly { uid: string; since: number }[],
+  postAuthorId: string,
+): Record<string, number> {
+  const sorted = counted(comments);
+  const firstOwn = new Map<string, number>();
+  for (const comment of [...comments].sort((a, b) => a.createdAt - b.createdAt)) {
+    if (!firstOwn.has(comment.authorId)) firstOwn.set(comment.authorId, comment.createdAt);
+  }
+  const counts: Record<string, number> = {};
+  for (const { uid, since } of late) {
+    if (uid === postAuthorId) continue;
+    const from = Math.min(since, firstOwn.get(uid) ?? Infinity);
+    const first = sorted[0];
+    // Subscribed before every counted comment: the tally says it.
+    if (first === undefined || from <= first.createdAt) continue;
+    counts[uid] = sorted.filter((c) => c.createdAt >= from && c.authorId !== uid).length;
   }
   return counts;
 }

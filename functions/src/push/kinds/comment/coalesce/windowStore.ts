@@ -135,8 +135,9 @@ export class WindowStore {
   }
 
   /**
-   * The comments of the window but its opener, by a range on `createdAt` (a single-field index): who
-   * wrote them and when, whether or not their triggers have run.
+   * The comments of the window, by a range on `createdAt` (a single-field index): who wrote them and when,
+   * whether or not their triggers have run. Its opener is flagged (`opener`): never counted, it only says
+   * when its author subscribed.
    */
   async windowComments(postId: string, window: PushWindow): Promise<WindowComment[]> {
     const snapshot = await this.comments(postId)
@@ -150,7 +151,7 @@ export class WindowStore {
       if (typeof authorId !== "string" || !(createdAt instanceof Timestamp)) return [];
       const comment = { commentId: doc.id, authorId, createdAt: windowTimeOf(createdAt) };
       // The opener was pushed on its own; a comment re-created under its id was not.
-      return opened(window, comment) ? [] : [comment];
+      return [opened(window, comment) ? { ...comment, opener: true } : comment];
     });
   }
 
