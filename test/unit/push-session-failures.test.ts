@@ -9,7 +9,11 @@ import type { Message, Messaging } from "firebase-admin/messaging";
 import { type RunningFcmEmulator, startFcmEmulator } from "../../fcm-emulator/src/server";
 import { classifyFcmError } from "../../functions/src/push/domain/classify";
 import { deliverMessages } from "../../functions/src/push/domain/deliver";
-import { answersOfSessionFailure, isSessionFailure } from "../../functions/src/push/domain/sessionFailure";
+import {
+  SESSION_ANSWERS_TIMEOUT_MS,
+  answersOfSessionFailure,
+  isSessionFailure,
+} from "../../functions/src/push/domain/sessionFailure";
 import { fcmSessionsRedirected } from "../../functions/src/shared/fcmEmulatorSeam";
 import { emulatorMessaging } from "../../functions/src/shared/messaging";
 
@@ -223,5 +227,29 @@ describe("deliverMessages over a failing HTTP/2 session", () => {
     expect(report).toMatchObject({ sent: 50, failed: 250 });
     expect(report.failures.network?.count).toBe(250);
     await onceEach(50);
+  });
+});
+
+// A reset drill once held a delivery `sending` for good: a failed session's answers that never settle
+// must not hold the delivery; past the wait, the batch's messages count as lost in flight (ambiguous).
+describe("a failed session whose answers never settle", () => {
+  it("is answered as lost in flight after SESSION_ANSWERS_TIMEOUT_MS", async () => {
+    jest.useFakeTimers();
+    try {
+      const error = Object.assign(new Error("Session error while sending"), {
+        code: "messaging/app/network-error",
+        pendingBatchResponse: new Promise<never>(() => undefined),
+      });
+      const answering = answersOfSessionFailure(error, 2);
+      await jest.advanceTimersByTimeAsync(SESSION_ANSWERS_TIMEOUT_MS);
+      const answers = await answering;
+      expect(answers).toHaveLength(2);
+      for (const answer of answers ?? []) {
+        expect(answer.success).toBe(false);
+        expect(classifyFcmError(answer.error)).toMatchObject({ ambiguous: true });
+      }
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

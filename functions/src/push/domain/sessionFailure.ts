@@ -23,6 +23,13 @@ type SessionFailure = {
   pendingBatchResponse: PromiseLike<{ responses: SendAnswer[] }> | undefined;
 };
 
+/**
+ * How long a failed session's per-message answers are waited for. firebase-admin settles them when every
+ * stream of the batch has ended; a stream that never ends (a connection that died without a word) would
+ * hold the delivery forever, so past this the batch's unanswered messages count as lost in flight.
+ */
+export const SESSION_ANSWERS_TIMEOUT_MS = 20_000;
+
 /** The mark `classifyFcmError` reads as "never written": nothing of the batch reached a connection. */
 export const BEFORE_ANY_STREAM = "the session failed before any stream was opened";
 
@@ -48,10 +55,25 @@ export async function answersOfSessionFailure(
     };
     return Array.from({ length: count }, () => lost);
   }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timed-out">((resolve) => {
+    timer = setTimeout(() => resolve("timed-out"), SESSION_ANSWERS_TIMEOUT_MS);
+  });
   try {
-    const { responses } = await error.pendingBatchResponse;
+    const answered = await Promise.race([Promise.resolve(error.pendingBatchResponse), timedOut]);
+    if (answered === "timed-out") {
+      // In flight when the connection died, as far as anyone can tell: ambiguous (classify.ts).
+      const lost: SendAnswer = {
+        success: false,
+        error: { code: "app/network-error", message: `${error.message} (The session has been destroyed)` },
+      };
+      return Array.from({ length: count }, () => lost);
+    }
+    const { responses } = answered;
     return Array.isArray(responses) && responses.length === count ? responses : undefined;
   } catch {
     return undefined;
+  } finally {
+    clearTimeout(timer);
   }
 }
