@@ -31,10 +31,9 @@ import { grpcCodeOf, grpcStatus } from "../shared/grpc";
 import { retryRaced, retryTransient } from "../shared/writeRetry";
 import { log } from "../log";
 import type { MarkRejectedResult, Registration, RegistrationResult, Rejection } from "./deviceTypes";
+export type { MarkRejectedResult, Registration, RegistrationResult, Rejection } from "./deviceTypes";
 
 const { FAILED_PRECONDITION, NOT_FOUND } = grpcStatus;
-
-export type { MarkRejectedResult, Registration, RegistrationResult, Rejection } from "./deviceTypes";
 
 /** User docs one `getAll` reads, and how many such reads run at once. */
 const LIST_READ_BATCH = 100;
