@@ -41,6 +41,8 @@ export async function pushStoresOn(
   const deliveries = new DeliveryStore(db, {
     maxAttempts: MAX_GATE_ATTEMPTS,
     leaseMs: leases.deliveryLeaseMs ?? deliveryLeaseMs(),
+    // A lease given here (the crash drills' short one) holds for every kind; else each kind's own.
+    leaseFixed: leases.deliveryLeaseMs !== undefined,
     ttlDays: deliveryTtlDays(),
   });
   return {

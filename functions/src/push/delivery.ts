@@ -7,7 +7,6 @@ import { errorText } from "../shared/errorText";
 import { log } from "../log";
 import { crashPoint } from "./crashPoint";
 import { assertRetryPolicy } from "./domain/retryPolicy";
-import { SENDING_AT_MOST_MS } from "./domain/sweep";
 import type { PushDeps, TaskFanOut } from "./deps";
 import { enqueueSlices } from "./enqueue";
 import { idsOf, type Delivery } from "./kind";
@@ -76,10 +75,8 @@ export async function deliverPush<Content>(
     if (!recorded || !deps.tasks) throw new Error(`pushDeliveries/${id}: no recorded plan to resume`);
     log.pushResumed({ ...ids, attempt: gate.attempt, slices: recorded.slices });
     const pages = stores.deliveries.plannedSlices(id, recorded.slices);
-    // The first run's first read is not recorded; the record was created less than the sweeper's deadline
-    // ago (or the gate would not resume it), so devices listed before then were listed before that read.
-    const listedBefore = Date.now() - SENDING_AT_MOST_MS;
-    const plan = { ...recorded, content: kind.content.parse(recorded.content), listedBefore };
+    // The plan's own cut-off (domain/heldDevices.ts), recorded with it: the slices send what they would have.
+    const plan = { ...recorded, content: kind.content.parse(recorded.content) };
     return enqueueSlices(delivery, plan, pages, deps, 0, true);
   }
 

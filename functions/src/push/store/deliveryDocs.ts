@@ -63,6 +63,8 @@ export const deliveryDoc = deliveryCounts.partial().extend({
   /** What every message is rendered from, as the kind's schema reads it (checked where it is used). */
   content: z.unknown().optional(),
   enqueueing: z.boolean().optional(),
+  /** Through tasks: the plan's device cut-off (domain/heldDevices.ts), for a resumed enqueueing. */
+  listedBefore: z.number().optional(),
   /** Messages whose fate nobody knows: their run died while sending (set by the sweeper). */
   unknown: count.optional(),
 });
@@ -102,6 +104,15 @@ export const plannedSliceDoc = z.object({
   content: z.unknown().optional(),
 });
 export const plannedSliceConverter = converterOf(plannedSliceDoc);
+
+/** A delivery's plan as recorded (its slices: `plannedSlices`); `listedBefore`: domain/heldDevices.ts. */
+export type RecordedPlan = {
+  content: unknown;
+  recipients: number;
+  audience: number;
+  slices: number;
+  listedBefore?: number | undefined;
+};
 
 /** A slice as the trigger planned it. */
 export type PlannedSlice = {

@@ -11,6 +11,7 @@ import {
   type DeliveryCounts,
   type Finished,
   type PlannedSlice,
+  type RecordedPlan,
   type TasksFinished,
 } from "./deliveryDocs";
 import { passGate } from "./gateTransaction";
@@ -39,6 +40,8 @@ export type GateSettings = {
   clock?: () => number;
   /** Days a delivery record is kept (its `expireAt`, for a TTL policy: docs/coalescing.md). */
   ttlDays?: number;
+  /** `leaseMs` holds for every run, whatever lease `begin` is asked for (the crash drills' short one). */
+  leaseFixed?: boolean;
 };
 
 /** The one place that reads and writes `pushDeliveries/{eventId}` (its slices: SliceStore). */
@@ -47,6 +50,7 @@ export class DeliveryStore {
   readonly leaseMs: number;
   readonly ttlDays: number;
   private readonly clock: () => number;
+  private readonly leaseFixed: boolean;
 
   constructor(
     private readonly db: Firestore,
@@ -56,6 +60,7 @@ export class DeliveryStore {
     this.leaseMs = settings.leaseMs;
     this.clock = settings.clock ?? Date.now;
     this.ttlDays = settings.ttlDays ?? 30;
+    this.leaseFixed = settings.leaseFixed ?? false;
   }
 
   /** The delivery doc of an event (SliceStore writes a slice's counts to it in the slice's own batch). */
@@ -88,7 +93,7 @@ export class DeliveryStore {
         createdAt: FieldValue.serverTimestamp() as Timestamp,
         expireAt: expireAtAfter(this.ttlDays),
       },
-      { maxAttempts: this.maxAttempts, leaseMs },
+      { maxAttempts: this.maxAttempts, leaseMs: this.leaseFixed ? this.leaseMs : leaseMs },
       this.clock,
     );
   }
@@ -153,7 +158,7 @@ export class DeliveryStore {
    */
   async tasksPlanned(
     eventId: string,
-    plan: { recipients: number; audience: number; slices: readonly PlannedSlice[]; content: unknown },
+    plan: Omit<RecordedPlan, "slices"> & { slices: readonly PlannedSlice[] },
     attempt?: number,
   ): Promise<void> {
     for (let start = 0; start < plan.slices.length; start += PLAN_PAGE) {
@@ -173,6 +178,7 @@ export class DeliveryStore {
       audience: plan.audience,
       slices: plan.slices.length,
       content: plan.content,
+      ...(plan.listedBefore === undefined ? {} : { listedBefore: plan.listedBefore }),
       fanOut: "tasks",
       enqueueing: true,
       sendStarted: true,
@@ -187,12 +193,11 @@ export class DeliveryStore {
   }
 
   /** The recorded plan of a delivery through tasks, for a run that resumes its enqueueing. */
-  async recordedPlan(
-    eventId: string,
-  ): Promise<{ content: unknown; recipients: number; audience: number; slices: number } | undefined> {
+  async recordedPlan(eventId: string): Promise<RecordedPlan | undefined> {
     const delivery = (await this.ref(eventId).get()).data();
     if (delivery?.content === undefined) return undefined;
     return {
+      ...(delivery.listedBefore === undefined ? {} : { listedBefore: delivery.listedBefore }),
       content: delivery.content,
       recipients: delivery.recipients ?? 0,
       audience: delivery.audience ?? 0,
