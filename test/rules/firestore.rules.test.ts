@@ -100,21 +100,19 @@ describe("users/{uid}", () => {
       await assertSucceeds(setDoc(doc(clientOf(ALICE), alicePath), { displayName: "Alice" }));
     });
 
-    it("creates their profile with notification preferences", async () => {
-      await assertSucceeds(
-        setDoc(doc(clientOf(ALICE), alicePath), { displayName: "Alice", notifications: { comments: false } }),
-      );
-      await assertSucceeds(
-        setDoc(doc(clientOf(ALICE), alicePath), { displayName: "Alice", notifications: {} }),
-      );
+    it("may not write notification preferences into their profile (only setNotificationPreferences does)", async () => {
+      const db = clientOf(ALICE);
+      await assertFails(setDoc(doc(db, alicePath), { displayName: "Alice", notifications: { comments: false } }));
+      await assertFails(setDoc(doc(db, alicePath), { displayName: "Alice", notifications: {} }));
+      await arrange({ [alicePath]: { displayName: "Alice" } });
+      await assertFails(updateDoc(doc(db, alicePath), { "notifications.comments": false }));
+      await assertFails(setDoc(doc(db, alicePath), { notifications: { comments: false } }, { merge: true }));
     });
 
-    it("updates their display name and preferences", async () => {
+    it("updates their display name", async () => {
       await arrange({ [alicePath]: { displayName: "Alice" } });
       const db = clientOf(ALICE);
       await assertSucceeds(updateDoc(doc(db, alicePath), { displayName: "Alice B." }));
-      await assertSucceeds(updateDoc(doc(db, alicePath), { "notifications.comments": false }));
-      await assertSucceeds(updateDoc(doc(db, alicePath), { notifications: deleteField() }));
     });
 
     it("deletes their profile", async () => {
@@ -133,14 +131,8 @@ describe("users/{uid}", () => {
       ["an empty display name", { displayName: "" }],
       ["a display name of 81 characters", { displayName: chars(81) }],
       ["a display name that is not a string", { displayName: 42 }],
-      ["no display name", { notifications: { comments: true } }],
+      ["no display name", {}],
       ["an unknown key", { displayName: "Alice", role: "admin" }],
-      ["notifications that are not a map", { displayName: "Alice", notifications: true }],
-      ["an unknown notification key", { displayName: "Alice", notifications: { likes: true } }],
-      [
-        "notifications.comments that is not a boolean",
-        { displayName: "Alice", notifications: { comments: "no" } },
-      ],
     ])("may not write a profile with %s", async (_, data) => {
       await assertFails(setDoc(doc(clientOf(ALICE), alicePath), data));
     });
@@ -527,6 +519,47 @@ describe.each([
     await assertFails(setDoc(doc(client(), path), data));
     await assertFails(deleteDoc(doc(client(), path)));
   });
+});
+
+describe("notifications/{uid} and its feed items", () => {
+  const mine = `notifications/${ALICE}`;
+  const item = `${mine}/items/item-1`;
+  const preferences = {
+    kinds: { comments: true, follows: false, announcements: true },
+    quietHours: { start: "22:00", end: "07:00", timeZone: "Asia/Seoul" },
+  };
+  const feedItem = { kind: "comment", title: "Bob commented", body: "Hi", data: {}, read: false, createdAt: EARLIER };
+
+  it("the owner gets their notifications doc and gets and lists their items", async () => {
+    await arrange({ [mine]: { unread: 1, preferences }, [item]: feedItem });
+    const db = clientOf(ALICE);
+    await assertSucceeds(getDoc(doc(db, mine)));
+    await assertSucceeds(getDoc(doc(db, item)));
+    await assertSucceeds(getDocs(collection(db, `${mine}/items`)));
+  });
+
+  it.each(strangers)("%s may not get the doc, nor get or list the items", async (_, client) => {
+    await arrange({ [mine]: { unread: 1, preferences }, [item]: feedItem });
+    await assertFails(getDoc(doc(client(), mine)));
+    await assertFails(getDoc(doc(client(), item)));
+    await assertFails(getDocs(collection(client(), `${mine}/items`)));
+    await assertFails(getDocs(collection(client(), "notifications")));
+  });
+
+  it.each<[string, () => ClientDb]>([["the owner", () => clientOf(ALICE)], ...strangers])(
+    "%s may not create, update or delete the doc or an item",
+    async (_, client) => {
+      await assertFails(setDoc(doc(client(), mine), { preferences }));
+      await assertFails(setDoc(doc(client(), item), feedItem));
+      await arrange({ [mine]: { unread: 1, preferences }, [item]: feedItem });
+      await assertFails(updateDoc(doc(client(), mine), { "preferences.kinds.comments": false }));
+      await assertFails(updateDoc(doc(client(), mine), { unread: 0 }));
+      await assertFails(setDoc(doc(client(), mine), { preferences }, { merge: true }));
+      await assertFails(updateDoc(doc(client(), item), { read: true }));
+      await assertFails(deleteDoc(doc(client(), item)));
+      await assertFails(deleteDoc(doc(client(), mine)));
+    },
+  );
 });
 
 describe("paths outside the data model", () => {

@@ -55,15 +55,28 @@ export async function clearFaults(): Promise<void> {
 
 // --- What a user does, through the client SDK ---------------------------------------------------------
 
+/** The user's name (their `users` doc) and, when given, switches of their preferences (the callable). */
 export async function setProfile(
   client: Client,
   displayName: string,
-  notifications?: { comments: boolean },
+  kinds?: Partial<Record<"comments" | "follows" | "announcements", boolean>>,
 ): Promise<void> {
-  await setDoc(doc(client.db, "users", client.uid), {
-    displayName,
-    ...(notifications ? { notifications } : {}),
-  });
+  await setDoc(doc(client.db, "users", client.uid), { displayName });
+  if (kinds) await setPreferences(client, { kinds });
+}
+
+export type Preferences = {
+  kinds: { comments: boolean; follows: boolean; announcements: boolean };
+  quietHours: { start: string; end: string; timeZone: string } | null;
+};
+
+/** `setNotificationPreferences` as a client calls it; the whole stored preferences. */
+export async function setPreferences(client: Client, change: unknown): Promise<Preferences> {
+  const { preferences } = await client.call<unknown, { preferences: Preferences }>(
+    "setNotificationPreferences",
+    change,
+  );
+  return preferences;
 }
 
 export type Device = { token: string; deviceId: string; uid: string };

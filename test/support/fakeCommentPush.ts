@@ -186,9 +186,9 @@ export function fakeCommentPushStores(options: FakeWorldOptions) {
         return Promise.resolve(options.subscribers.filter((s) => !s.muted).length);
       },
     },
-    users: {
-      displayNameOf: () => Promise.resolve("Mina"),
-      optOutsAmong: () => Promise.resolve(new Set<string>()),
+    users: { displayNameOf: () => Promise.resolve("Mina") },
+    notifications: {
+      audienceSettings: () => Promise.resolve({ off: new Set<string>(), quietHours: new Map() }),
     },
     devices: {
       maxDevicesPerUser: 10,

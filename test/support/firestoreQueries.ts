@@ -126,6 +126,7 @@ export type CompositeIndex = {
 /** Whether `index` can serve a query on exactly these fields (Firestore needs every field in the index). */
 export function indexServes(index: CompositeIndex, query: FoundQuery): boolean {
   if (query.collection !== null && index.collectionGroup !== query.collection) return false;
-  const indexed = new Set(index.fields.map((field) => field.fieldPath));
+  // Every index ends with the document id, in the order of its last field.
+  const indexed = new Set(["__name__", ...index.fields.map((field) => field.fieldPath)]);
   return query.fields.every((field) => indexed.has(field));
 }

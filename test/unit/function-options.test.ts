@@ -25,6 +25,7 @@ describe("the deployed functions' options", () => {
       "registerDevice",
       "sendCommentDigest",
       "sendPushSlice",
+      "setNotificationPreferences",
       "sweepDeliveries",
       "unregisterDevice",
     ]);
@@ -40,6 +41,10 @@ describe("the deployed functions' options", () => {
       callableTrigger: {},
     });
     expect(endpointOf(deployed.unregisterDevice)).toMatchObject({
+      availableMemoryMb: 256,
+      callableTrigger: {},
+    });
+    expect(endpointOf(deployed.setNotificationPreferences)).toMatchObject({
       availableMemoryMb: 256,
       callableTrigger: {},
     });

@@ -16,6 +16,9 @@ export const deviceLog = {
   deviceUnregistered(fields: { uid: string; deviceId: string; removed: boolean }) {
     logger.info("device unregistered", fields);
   },
+  preferencesSet(fields: { uid: string; changed: string[] }) {
+    logger.info("notification preferences set", fields);
+  },
   callableFailed(fields: { callable: string; uid: string | null; error: unknown }) {
     const { error, ...rest } = fields;
     logger.error("callable failed", { ...rest, error: errorText(error, { stack: true }) });

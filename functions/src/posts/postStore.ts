@@ -117,9 +117,10 @@ export class PostStore {
    * Every subscriber of the post, a page at a time: first those folded into its roster (a shard doc of up
    * to 5,000 uids each, read one by one), then, `pageSize` at a time (the first of `firstPageSize`), the
    * subscriber docs past the roster's cursor in (`since`, uid) order, folding them into the roster as they
-   * are read (roster.ts). `muted` is exact either way: a roster uid is muted when the one query of the
-   * post's muted subscribers says so; a doc read past the cursor says it itself. Only each page's uids and
-   * mutes are kept: the snapshots are let go.
+   * are read (roster.ts). `muted` is exact either way: a shard's uid is muted when the query of the post's
+   * muted subscribers in that shard's range of (`since`, uid) says so (read beside the shard, so at most a
+   * shard's worth of them is ever held, and each is billed once); a doc read past the cursor says it
+   * itself. Only each page's uids and mutes are kept: the snapshots are let go.
    */
   async *subscriberPages(
     postId: string,
@@ -127,12 +128,15 @@ export class PostStore {
     firstPageSize = Math.min(pageSize, FIRST_SUBSCRIBER_PAGE_SIZE),
   ): AsyncGenerator<Subscriber[]> {
     const roster = new Roster(this.db, postId, this.foldMarginMs);
-    const [read, muted] = await Promise.all([roster.read(), this.mutedSubscribers(postId)]);
+    const read = await roster.read();
     // `state` is the roster as this read knows it, while it may still fold; `undefined` once it may not.
     let state: RosterState | undefined = read;
     let after: RosterCursor | undefined;
     for (const [n, shard] of read.shards.entries()) {
-      const uids = await roster.uids(n, shard.size);
+      const [uids, muted] = await Promise.all([
+        roster.uids(n, shard.size),
+        this.mutedBetween(postId, after, shard.through),
+      ]);
       if (!uids) {
         // Shorter than the meta doc says: only a hand-edited roster is. Trusted up to the shard before.
         log.rosterShardShort({ postId, shard: n, size: shard.size });
@@ -187,9 +191,25 @@ export class PostStore {
     }
   }
 
-  /** The uids of the post's muted subscribers: one query, billed one read per muted subscriber. */
-  private async mutedSubscribers(postId: string): Promise<Set<string>> {
-    const page = await this.subscribers(postId).withConverter(null).where(MUTED, "==", true).select().get();
+  /**
+   * The uids of the post's muted subscribers after `after` and up to `through` in (`since`, uid) order (one
+   * roster shard's range): one query on the index (`muted`, `since`, `__name__`), billed one read per muted
+   * subscriber in the range (one when there is none).
+   */
+  private async mutedBetween(
+    postId: string,
+    after: RosterCursor | undefined,
+    through: RosterCursor,
+  ): Promise<Set<string>> {
+    const query = this.subscribers(postId)
+      .withConverter(null)
+      .where(MUTED, "==", true)
+      .orderBy(SINCE)
+      .orderBy(FieldPath.documentId())
+      .select();
+    const page = await (after ? query.startAfter(after.since, after.uid) : query)
+      .endAt(through.since, through.uid)
+      .get();
     return new Set(page.docs.map((doc) => doc.id));
   }
 

@@ -1,17 +1,26 @@
 /**
  * An audience as a stream (docs/delivery.md, "Reading the audience"): recipients a page at a time, each
- * page's opt-outs and device lists read together by key, the next page read while the current one is being
+ * page's settings (`notifications/{uid}`: who turned the kind off, who has quiet hours) and device lists
+ * read together by key, the next page read while the current one is being
  * sent. Only what sending needs is kept: uids and the devices' tokens, never snapshots, so a fan-out's
  * memory depends on the page size, not on the audience. A kind's audience (kinds/) chooses the candidates;
  * `recipientsPage` makes them a page.
  */
 import type { ActiveDevice } from "../devices/deviceDoc";
 import { chunk } from "../shared/batches";
+import type { QuietHours } from "../notifications/quietHours";
 import type { PushStores } from "./deps";
 import type { PreferenceKey } from "./kind";
 
-/** One page of the audience: who is notified, and their devices that are not marked rejected. */
-export type AudiencePage = { recipients: readonly string[]; devices: readonly ActiveDevice[] };
+/**
+ * One page of the audience: who is notified, their devices that are not marked rejected, and the quiet
+ * hours of those who have some (whether a message is silent is decided when it is sent: send.ts).
+ */
+export type AudiencePage = {
+  recipients: readonly string[];
+  devices: readonly ActiveDevice[];
+  quietHours?: ReadonlyMap<string, QuietHours> | undefined;
+};
 
 /** Subscribers per page: ~5 devices each makes a page a few `sendEach` batches of 500. */
 export const AUDIENCE_PAGE_SIZE = 500;
@@ -23,7 +32,7 @@ export const FIRST_AUDIENCE_PAGE_SIZE = 50;
 
 /** Given recipients, a page at a time: those who did not turn `preference` off, and their devices. */
 export async function* audienceOf(
-  stores: Pick<PushStores, "devices" | "users">,
+  stores: Pick<PushStores, "devices" | "notifications">,
   recipients: readonly string[],
   preference: PreferenceKey,
   pageSize = AUDIENCE_PAGE_SIZE,
@@ -32,20 +41,26 @@ export async function* audienceOf(
     yield await recipientsPage(stores, uids, preference);
 }
 
-/** The candidates of one page less those who turned `preference` off, and their devices: both read at once, by key. */
+/**
+ * The candidates of one page less those who turned `preference` off, their devices, and their quiet hours:
+ * settings and device lists read at once, by key.
+ */
 export async function recipientsPage(
-  stores: Pick<PushStores, "users" | "devices">,
+  stores: Pick<PushStores, "notifications" | "devices">,
   candidates: readonly string[],
   preference: PreferenceKey,
 ): Promise<AudiencePage> {
-  const [optedOut, devices] = await Promise.all([
-    stores.users.optOutsAmong(candidates, preference),
+  const [settings, devices] = await Promise.all([
+    stores.notifications.audienceSettings(candidates, preference),
     stores.devices.activeDevicesOf(candidates),
   ]);
-  if (optedOut.size === 0) return { recipients: candidates, devices };
+  const { off } = settings;
+  const quietHours = settings.quietHours.size > 0 ? settings.quietHours : undefined;
+  if (off.size === 0) return { recipients: candidates, devices, quietHours };
   return {
-    recipients: candidates.filter((uid) => !optedOut.has(uid)),
-    devices: devices.filter((device) => !optedOut.has(device.uid)),
+    recipients: candidates.filter((uid) => !off.has(uid)),
+    devices: devices.filter((device) => !off.has(device.uid)),
+    quietHours,
   };
 }
 

@@ -1,7 +1,7 @@
 /** What the push engine takes as collaborators: its stores, the FCM sender and the clock. */
 import type { ActiveDevice } from "../devices/deviceDoc";
 import type { DeviceStore } from "../devices/deviceStore";
-import type { UserStore } from "../users/userStore";
+import type { NotificationStore } from "../notifications/notificationStore";
 import type { PushMessage } from "./domain/message";
 import type { PushSender } from "./domain/deliver";
 import type { RetryPolicy } from "./domain/retryPolicy";
@@ -14,8 +14,8 @@ import type { SliceStore } from "./store/sliceStore";
 export type PushStores = {
   /** Recipients' devices, and the tokens FCM rejected. */
   devices: Pick<DeviceStore, "activeDevicesOf" | "markRejected" | "maxDevicesPerUser">;
-  /** Recipients' preferences (the opt-outs of a kind's key). */
-  users: Pick<UserStore, "optOutsAmong">;
+  /** Recipients' preferences: who turned a kind off, and quiet hours (`notifications/{uid}`). */
+  notifications: Pick<NotificationStore, "audienceSettings">;
   deliveries: Pick<
     DeliveryStore,
     | "maxAttempts"
@@ -42,6 +42,8 @@ export type SendClock = {
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   now: () => number;
+  /** Wall-clock time in ms (quiet hours are local times); `Date.now` when absent. */
+  wallClock?: (() => number) | undefined;
   /** The project-wide credential breaker (docs/delivery.md); without it only the per-send guard applies. */
   breaker?: CredentialBreaker | undefined;
   /** Every message's TTL in seconds (message.ts's default when absent). */

@@ -8,6 +8,8 @@ import type { DeviceStore } from "../devices/deviceStore";
 import { log } from "../log";
 import { applyCredentialBreaker, type CredentialBreaker } from "./breaker";
 import { deliverStream, type DeliveryReport } from "./domain/deliver";
+import { silenced } from "./domain/quiet";
+import { quietAt } from "../notifications/quietHours";
 import type { AudiencePage } from "./audience";
 import type { SendClock } from "./deps";
 import { idsOf, type Delivery } from "./kind";
@@ -34,39 +36,50 @@ export type SendOutcome = {
 };
 
 /**
- * Render one message per device (the kind's `render`), send them as they come
+ * Render one message per device (the kind's `render`; silent when its recipient is in quiet hours as the
+ * page's messages are made: domain/quiet.ts), send them as they come
  * (`deliverStream`: classification, retries, the mass-rejection guard), mark the tokens FCM rejected, and
  * decide the status: `done` when every message was accepted or its token rejected, `failed` when any
- * message failed or the guard tripped. `devices` is a slice's devices, or a direct delivery's audience as
- * it is read (audience.ts); an error reading it after sending began fails the send with what was counted.
+ * message failed or the guard tripped. `devices` is a slice's page (its recipients not counted: the
+ * delivery knows them), or a direct delivery's audience as it is read (audience.ts); an error reading it after sending began fails the send with what was counted.
  * An error while marking rejected tokens fails the send (its counts kept) rather than throwing: the
  * messages are out by then.
  */
 export async function sendPush<Content>(
   delivery: Delivery<Content>,
   content: Content,
-  devices: readonly ActiveDevice[] | AsyncIterable<AudiencePage>,
+  devices: AudiencePage | AsyncIterable<AudiencePage>,
   deps: SendDeps,
 ): Promise<SendOutcome> {
   const ids = idsOf(delivery);
   const { kind } = delivery;
   const seen = { recipients: 0, tokens: 0 };
   const options = { ttlSeconds: deps.ttlSeconds };
-  const compose = (device: ActiveDevice) => ({
-    deviceId: device.deviceId,
-    ref: device,
-    message: kind.render(content, device, options),
-  });
+  const wallClock = deps.wallClock ?? Date.now;
+  /** The page's messages, each silent when its recipient's quiet hours hold now (as the page is sent). */
+  const composed = (page: AudiencePage) => {
+    const quiet = page.quietHours && page.quietHours.size > 0 ? page.quietHours : undefined;
+    const isQuiet = quiet ? quietAt(wallClock()) : undefined;
+    return page.devices.map((device: ActiveDevice) => {
+      const message = kind.render(content, device, options);
+      const hours = quiet?.get(device.uid);
+      return {
+        deviceId: device.deviceId,
+        ref: device,
+        message: hours && isQuiet?.(hours) ? silenced(message) : message,
+      };
+    });
+  };
   async function* messagePages() {
-    if (Array.isArray(devices)) {
-      seen.tokens += devices.length;
-      yield (devices as readonly ActiveDevice[]).map(compose);
+    if (!(Symbol.asyncIterator in devices)) {
+      seen.tokens += devices.devices.length;
+      yield composed(devices);
       return;
     }
-    for await (const page of devices as AsyncIterable<AudiencePage>) {
+    for await (const page of devices) {
       seen.recipients += page.recipients.length;
       seen.tokens += page.devices.length;
-      yield page.devices.map(compose);
+      yield composed(page);
     }
   }
   // Reading the audience may fail after sending began: what went out is counted, the rest is not reached.

@@ -3,7 +3,7 @@
  * send through the one send path, finish (counted into the delivery once). Rules: docs/delivery.md.
  */
 import { errorText } from "../shared/errorText";
-import type { ActiveDevice } from "../devices/deviceDoc";
+import { recipientsPage, type AudiencePage } from "./audience";
 import { log } from "../log";
 import type { DeliveryIds } from "../log/push";
 import type { PushDeps } from "./deps";
@@ -47,12 +47,15 @@ export async function sendSlice<Content>(
     return { kind: "already-handled", status: gate.status };
   }
 
-  let found: ActiveDevice[];
+  let found: AudiencePage;
   try {
     assertRetryPolicy(deps.policy);
+    // The recipients' settings as they are now: one who turned the kind off since the plan gets nothing,
+    // and quiet hours are decided at this slice's own send time.
+    const page = await recipientsPage(deps.stores, slice.uids, kind.preference(content));
     // Only devices listed before the delivery's first read (domain/heldDevices.ts): each token once.
-    found = heldSince(await devices.activeDevicesOf(slice.uids), task.listedBefore);
-    await slices.sendStarting(eventId, slice.index, found.length);
+    found = { ...page, devices: heldSince(page.devices, task.listedBefore) };
+    await slices.sendStarting(eventId, slice.index, found.devices.length);
   } catch (error) {
     const willRetry = gate.attempt < slices.maxAttempts;
     log.pushSliceAborted({ ...ids, attempt: gate.attempt, willRetry, error });
@@ -85,7 +88,13 @@ export async function sendSlice<Content>(
     log.pushFinishFailed({ ...deliveryIds, error });
     outcome = {
       status: "failed",
-      counts: { tokens: found.length, sent: 0, failed: found.length, rejected: 0, retries: 0 },
+      counts: {
+        tokens: found.devices.length,
+        sent: 0,
+        failed: found.devices.length,
+        rejected: 0,
+        retries: 0,
+      },
       massRejectionGuardTripped: false,
       error: errorText(error),
     };

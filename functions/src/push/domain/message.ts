@@ -18,13 +18,13 @@ export type PushMessage = {
   android: {
     collapseKey: string;
     ttl: number;
-    notification: { channelId: string; tag?: string };
+    notification: { channelId: string; tag?: string; notificationPriority?: "PRIORITY_LOW" };
   };
   apns: {
     headers: { "apns-collapse-id": string; "apns-expiration": string };
-    payload: { aps: { "thread-id": string } };
+    payload: { aps: { "thread-id": string; "interruption-level"?: "passive"; sound?: string } };
   };
-  webpush: { headers: { TTL: string; Topic: string } };
+  webpush: { headers: { TTL: string; Topic: string }; notification?: { silent: true } };
 };
 
 /** A push's TTL unless the caller gives one (params.ts: PUSH_MESSAGE_TTL_SECONDS). */

@@ -1,7 +1,7 @@
 /**
  * A comment's audience as a stream (docs/api.md, "Who is notified of a new comment"; docs/delivery.md,
  * "Reading the audience"): the post's subscribers a page at a time (roster first), each page made by the
- * engine's `recipientsPage` (opt-outs of `comments` and device lists read together, by key).
+ * engine's `recipientsPage` (the `comments` switch, quiet hours and device lists read together, by key).
  */
 import {
   readAhead,
@@ -19,7 +19,7 @@ import { pageCandidates } from "./recipients";
  * commenter, the muted and the author (counted once), minus those who opted out.
  */
 export async function* commentAudience(
-  stores: Pick<CommentPushStores, "posts" | "users" | "devices">,
+  stores: Pick<CommentPushStores, "posts" | "notifications" | "devices">,
   comment: { postId: string; postAuthorId: string; commentAuthorId: string },
   pageSize = AUDIENCE_PAGE_SIZE,
 ): AsyncGenerator<AudiencePage> {

@@ -2,14 +2,14 @@
  * Who is notified of a new comment (docs/api.md, "Who is notified of a new comment"):
  * the post's author and every subscriber of the post, minus the comment's author, minus anyone whose
  * own subscriber doc says `muted: true` (even the post's author), minus anyone who opted out of
- * comment notifications (`users/{uid}.notifications.comments === false`).
+ * comment notifications (`notifications/{uid}.preferences.kinds.comments === false`).
  */
 
 /** A `posts/{postId}/subscribers/{uid}` doc, reduced to what the decision needs. */
 export type Subscriber = { uid: string; muted: boolean };
 
 /**
- * Of the given uids, the ones whose `users/{uid}.notifications.comments` is `false`.
+ * Of the given uids, the ones whose `notifications/{uid}.preferences.kinds.comments` is `false`.
  * Called once per comment with every candidate (deduplicated), so the store can read them in as few
  * round trips as it likes (`getAll`, or `in` queries of 30 in parallel). A missing user doc is not an
  * opt-out.

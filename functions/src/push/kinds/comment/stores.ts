@@ -15,7 +15,7 @@ export type CommentPushStores = PushStores & {
     | "subscribedAfter"
     | "unmutedSubscriberCount"
   >;
-  users: Pick<UserStore, "displayNameOf" | "optOutsAmong">;
+  users: Pick<UserStore, "displayNameOf">;
   /** Coalescing windows (docs/coalescing.md); without them every comment is pushed at once. */
   windows?:
     | Pick<WindowStore, "decide" | "recordCoalesced" | "describeDigest" | "windowComments" | "commentText">
