@@ -167,6 +167,7 @@ export async function cleanUp(made: {
   await Promise.all([
     ...made.devices.map((device) => db.collection("devices").doc(device.deviceId).delete()),
     ...made.uids.map((uid) => db.collection("users").doc(uid).delete()),
+    ...made.uids.map((uid) => db.recursiveDelete(db.collection("notifications").doc(uid))),
     ...made.postIds.map((postId) => db.recursiveDelete(db.collection("posts").doc(postId))),
     ...deliveries.flatMap((query) => query.docs.map((snapshot) => snapshot.ref.delete())),
   ]);

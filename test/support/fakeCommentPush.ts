@@ -14,6 +14,8 @@ import type { Subscriber } from "../../functions/src/push/kinds/comment/recipien
 import type { DeliveryCounts, PlannedSlice, SliceCounts } from "../../functions/src/push/store/deliveryDocs";
 import type { ActiveDevice } from "../../functions/src/devices/deviceDoc";
 import type { Rejection } from "../../functions/src/devices/deviceStore";
+import type { PreferenceKey } from "../../functions/src/push/kind";
+import type { QuietHours } from "../../functions/src/notifications/quietHours";
 
 /** What a fake gate doc holds. */
 export type FakeGateDoc<Counts> = {
@@ -146,6 +148,8 @@ export type FakeWorldOptions = {
   maxAttempts?: number;
   /** The wall clock of the fakes' leases (shared by deliveries and slices). */
   clock?: FakeClock;
+  /** `notifications/{uid}.preferences` of some users (others: every kind on, no quiet hours); mutable. */
+  preferences?: Map<string, { off?: PreferenceKey[]; quietHours?: QuietHours }>;
 };
 
 /** Every store of the pipeline in memory, with counters of the reads the tests look at. */
@@ -188,7 +192,15 @@ export function fakeCommentPushStores(options: FakeWorldOptions) {
     },
     users: { displayNameOf: () => Promise.resolve("Mina") },
     notifications: {
-      audienceSettings: () => Promise.resolve({ off: new Set<string>(), quietHours: new Map() }),
+      audienceSettings: (uids: readonly string[], key: PreferenceKey) => {
+        const settings = { off: new Set<string>(), quietHours: new Map<string, QuietHours>() };
+        for (const uid of uids) {
+          const preferences = options.preferences?.get(uid);
+          if (preferences?.off?.includes(key)) settings.off.add(uid);
+          else if (preferences?.quietHours) settings.quietHours.set(uid, preferences.quietHours);
+        }
+        return Promise.resolve(settings);
+      },
     },
     devices: {
       maxDevicesPerUser: 10,
@@ -237,13 +249,17 @@ export function scriptedSender(
   answer: (token: string, call: number) => SendAnswer = () => ({ success: true }),
 ) {
   const sent: string[] = [];
+  /** Every message sent, as rendered. */
+  const messages: CommentPush[] = [];
   let calls = 0;
   return {
     sent,
-    sendEach(messages: CommentPush[]) {
+    messages,
+    sendEach(batch: CommentPush[]) {
       calls++;
-      sent.push(...messages.map((m) => m.token));
-      return Promise.resolve({ responses: messages.map((m) => answer(m.token, calls)) });
+      sent.push(...batch.map((m) => m.token));
+      messages.push(...batch);
+      return Promise.resolve({ responses: batch.map((m) => answer(m.token, calls)) });
     },
   };
 }

@@ -79,7 +79,7 @@ describe("a silenced push", () => {
     expect(quiet.android.notification).toEqual({
       channelId: "quiet",
       tag: "p",
-      notificationPriority: "PRIORITY_LOW",
+      priority: "low",
     });
     expect(quiet.apns.payload.aps).toEqual({ "thread-id": "p", "interruption-level": "passive" });
     expect(quiet.webpush.notification).toEqual({ silent: true });

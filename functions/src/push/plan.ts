@@ -108,7 +108,7 @@ function heldPages(source: AsyncIterable<AudiencePage>) {
   async function* pages(): AsyncGenerator<AudiencePage> {
     for await (const page of source) {
       first ??= firstReadOf(page.devices);
-      yield { recipients: page.recipients, devices: heldSince(page.devices, first) };
+      yield { ...page, devices: heldSince(page.devices, first) };
     }
   }
   return { pages: pages(), listedBefore: () => first };

@@ -18,7 +18,7 @@ export type PushMessage = {
   android: {
     collapseKey: string;
     ttl: number;
-    notification: { channelId: string; tag?: string; notificationPriority?: "PRIORITY_LOW" };
+    notification: { channelId: string; tag?: string; priority?: "low" };
   };
   apns: {
     headers: { "apns-collapse-id": string; "apns-expiration": string };

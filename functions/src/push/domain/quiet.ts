@@ -8,7 +8,8 @@ import type { PushMessage } from "./message";
 export const QUIET_CHANNEL = "quiet";
 
 /**
- * `message` made silent: APNs passive and without sound, Android on the `quiet` channel at low priority,
+ * `message` made silent: APNs passive and without sound, Android on the `quiet` channel at low priority
+ * (firebase-admin's `priority: "low"`, on the wire `notification_priority: "PRIORITY_LOW"`),
  * Web `silent`, and `data.quiet: "true"` for the app. Everything else (title, body, data, tag, thread,
  * collapse keys, TTL) is kept.
  */
@@ -23,7 +24,7 @@ export function silenced(message: PushMessage): PushMessage {
       notification: {
         ...message.android.notification,
         channelId: QUIET_CHANNEL,
-        notificationPriority: "PRIORITY_LOW",
+        priority: "low",
       },
     },
     apns: {

@@ -115,6 +115,6 @@ async function* withNews(
   for await (const page of audience) {
     const recipients = page.recipients.filter(keep);
     if (recipients.length === 0) continue;
-    yield { recipients, devices: page.devices.filter((device) => keep(device.uid)) };
+    yield { ...page, recipients, devices: page.devices.filter((device) => keep(device.uid)) };
   }
 }
