@@ -18,7 +18,13 @@ import { measurePrune } from "./pruning.mjs";
 import { measureMemory } from "./fanout.mjs";
 import { measureBaseline, measureCeiling } from "./sending.mjs";
 import { measureTasks } from "./tasks.bench.mjs";
-import { cleanUpPostWorld, measureEndToEnd, measureFanOut, seedPostWorld } from "./trigger.mjs";
+import {
+  cleanUpPostWorld,
+  measureEndToEnd,
+  measureFanOut,
+  measureQuietFanOut,
+  seedPostWorld,
+} from "./trigger.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = path.join(ROOT, "bench-results.json");
@@ -34,6 +40,7 @@ const PARTS = [
   "e2e",
   "fanout_small",
   "fanout",
+  "quiet",
   "tasks",
   "fanout_memory",
   "digest_memory",
@@ -49,6 +56,7 @@ const SIZES = quick
       ceilingMessages: 2_000,
       baselineSample: { 0: 200, 20: 50 },
       fanOut: { subscribers: 100, devicesEach: 10, runs: 1 },
+      quietRuns: 1,
       fanOutSmall: { subscribers: 40, devicesEach: 5, runs: 1 },
       tasks: { devices: 16_000 },
       memory: [1_000, 10_000],
@@ -63,6 +71,8 @@ const SIZES = quick
       // 10,000 devices, at most 10,010 (the author's and 10 a follower): under the bench's PUSH_TASKS_THRESHOLD
       // (15,000, functions/.env.demo-push-bench), so the trigger sends them itself.
       fanOut: { subscribers: 1_000, devicesEach: 10, runs: 1 },
+      // The 10k fan-out with every recipient's preferences stored: this many runs without and with quiet hours.
+      quietRuns: 3,
       // At PUSH_TASKS_THRESHOLD's default (2,000 devices), the largest audience the trigger sends itself.
       fanOutSmall: { subscribers: 400, devicesEach: 5, runs: 3 },
       // 20,000 devices, over the threshold: through sendPushSlice tasks.
@@ -89,7 +99,11 @@ const TARGETS = {
   tasks_vs_ceiling: { at_least: 0.25 },
   fanout_memory_ratio: { at_most: 1.3 },
   digest_memory_ratio: { at_most: 1.3 },
-  reads_per_recipient: { at_most: 1.5 },
+  reads_per_recipient: { at_most: 2.0 },
+  reads_per_recipient_first_comment: { at_most: 3.0 },
+  reads_per_recipient_muted: { at_most: 2.3 },
+  digest_reads_per_recipient: { at_most: 2.3 },
+  quiet_fanout_ratio: { at_least: 0.9 },
   prune_memory_ratio: { at_most: 1.3 },
   coldstart_ratio: { at_most: 1.5 },
 };
@@ -241,9 +255,34 @@ function table(results) {
     [
       "reads_per_recipient",
       na(results.reads_per_recipient),
-      `${na(results.fanout_memory?.reads?.reads)} documents read for ${na(results.fanout_memory?.reads?.recipients)} recipients, one comment; ` +
-        `a post's first comment ${na(results.fanout_memory?.reads?.first_comment_reads_per_recipient)} per recipient`,
+      `${na(results.fanout_memory?.reads?.reads)} documents read for ${na(results.fanout_memory?.reads?.recipients)} recipients, ` +
+        "a comment after the post's first",
     ],
+    [
+      "reads_per_recipient_first_comment",
+      na(results.reads_per_recipient_first_comment),
+      `${na(results.fanout_memory?.reads?.first_comment_reads)} documents: the post's first comment reads every subscriber doc and folds them`,
+    ],
+    [
+      "reads_per_recipient_muted",
+      na(results.reads_per_recipient_muted),
+      `${na(results.fanout_memory?.reads?.muted_reads)} documents for ${na(results.fanout_memory?.reads?.muted_recipients)} recipients, 20% of the subscribers muted`,
+    ],
+    [
+      "digest_reads_per_recipient",
+      na(results.digest_reads_per_recipient),
+      results.digest_memory?.reads
+        ? `${results.digest_memory.reads.reads} documents for ${results.digest_memory.reads.recipients} recipients, a closed window's digest`
+        : "not measured",
+    ],
+    [
+      "quiet fan-out, every recipient in quiet hours",
+      na(results.quiet?.quiet?.messages_per_s, " msg/s"),
+      results.quiet?.error
+        ? `not measured: ${results.quiet.error}`
+        : `${na(results.quiet?.quiet_messages)} of ${na(results.quiet?.quiet?.messages)} silent; the same fan-out with preferences and no quiet hours ${na(results.quiet?.loud?.messages_per_s, " msg/s")}`,
+    ],
+    ["quiet_fanout_ratio", na(results.quiet_fanout_ratio), "write → last push, same devices, same run"],
     [
       `prune, ${SIZES.prune.stale} stale of ${SIZES.prune.total}`,
       na(prune?.prune_deletes_per_s, " deletes/s"),
@@ -391,6 +430,12 @@ async function measure() {
       { subscribers: SIZES.fanOut.subscribers, devicesEach: SIZES.fanOut.devicesEach },
       (world) => fanOutPair(world, SIZES.fanOut.runs),
     );
+    // The same fan-out with every recipient's preferences stored, without and with quiet hours holding now.
+    results.quiet = await withWorld(
+      "quiet",
+      { subscribers: SIZES.fanOut.subscribers, devicesEach: SIZES.fanOut.devicesEach },
+      (world) => measureQuietFanOut(db, world, { runs: SIZES.quietRuns, timeoutMs: SIZES.fanOutTimeoutMs }),
+    );
     // The ceiling again, beside the fan-outs it is compared with: the machine and the FCM emulator as warm
     // as they were then. The ratios take the higher of the two measurements.
     results.ceiling.at_0ms_again = await attempt("ceiling_0ms", () =>
@@ -467,6 +512,15 @@ function compare(results) {
   results.fanout_memory_ratio = results.fanout_memory?.fanout_memory_ratio ?? null;
   results.digest_memory_ratio = results.digest_memory?.digest_memory_ratio ?? null;
   results.reads_per_recipient = results.fanout_memory?.reads?.reads_per_recipient ?? null;
+  results.reads_per_recipient_first_comment =
+    results.fanout_memory?.reads?.first_comment_reads_per_recipient ?? null;
+  results.reads_per_recipient_muted = results.fanout_memory?.reads?.muted_reads_per_recipient ?? null;
+  results.digest_reads_per_recipient = results.digest_memory?.reads?.digest_reads_per_recipient ?? null;
+  results.quiet_fanout_ratio = ratio(
+    results.quiet?.quiet?.messages_per_s,
+    results.quiet?.loud?.messages_per_s,
+    2,
+  );
   results.prune_memory_ratio = results.prune?.prune_memory_ratio ?? null;
   results.coldstart_ratio = results.coldstart?.coldstart_ratio ?? null;
   results.targets = Object.fromEntries(

@@ -73,7 +73,10 @@ export async function seedPostWorld(db, { label, subscribers, devicesEach }) {
 export async function cleanUpPostWorld(db, world) {
   const writer = db.bulkWriter({ throttling: false });
   for (const id of world.deviceIds) void writer.delete(db.doc(`devices/${id}`));
-  for (const uid of world.uids ?? []) void writer.delete(db.doc(`userDevices/${uid}`));
+  for (const uid of world.uids ?? []) {
+    void writer.delete(db.doc(`userDevices/${uid}`));
+    void writer.delete(db.doc(`notifications/${uid}`));
+  }
   void writer.delete(db.doc(`users/${world.commenter}`));
   await writer.close();
   // One query a post, not one a comment: the emulator scans pushDeliveries for each (a flood has 1,000).
@@ -193,6 +196,60 @@ export async function measureFanOut(db, world, { latencyMs, runs, timeoutMs }) {
     ...middle,
     all_runs_messages_per_s: results.map((r) => r.messages_per_s),
   };
+}
+
+/** "HH:MM" of `minutes` after midnight, wrapped into a day. */
+function hhmm(minutes) {
+  const wrapped = ((minutes % 1440) + 1440) % 1440;
+  return `${String(Math.floor(wrapped / 60)).padStart(2, "0")}:${String(wrapped % 60).padStart(2, "0")}`;
+}
+
+/** Every subscriber of `world` with stored preferences: every kind on, and `quietHours` (or none). */
+async function storePreferences(db, world, quietHours) {
+  const kinds = { comments: true, follows: true, announcements: true };
+  await writeInBatches(db, world.uids.length, (batch, s) =>
+    batch.set(db.doc(`notifications/${world.uids[s]}`), { preferences: { kinds, quietHours } }),
+  );
+}
+
+/**
+ * The quiet-hours fan-out beside the same one without: every recipient's preferences stored, first with no
+ * quiet hours, then with quiet hours holding now (in zones around the world, each from an hour ago to ten
+ * hours from now, local time), `runs` comments each in turn; checks that every push of the quiet runs was
+ * silent. Returns the median run of each.
+ */
+export async function measureQuietFanOut(db, world, { runs, timeoutMs }) {
+  const zones = ["Asia/Seoul", "Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC"];
+  const localMinutes = (timeZone) => {
+    const parts = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(Date.now())
+      .reduce((all, part) => ({ ...all, [part.type]: part.value }), {});
+    return Number(parts.hour) * 60 + Number(parts.minute);
+  };
+  await storePreferences(db, world, null);
+  const loud = await measureFanOut(db, world, { latencyMs: 0, runs, timeoutMs });
+  const kinds = { comments: true, follows: true, announcements: true };
+  await writeInBatches(db, world.uids.length, (batch, s) => {
+    const timeZone = zones[s % zones.length];
+    const now = localMinutes(timeZone);
+    const quietHours = { start: hhmm(now - 60), end: hhmm(now + 600), timeZone };
+    batch.set(db.doc(`notifications/${world.uids[s]}`), { preferences: { kinds, quietHours } });
+  });
+  const quiet = await measureFanOut(db, world, { latencyMs: 0, runs, timeoutMs });
+  // The FCM emulator's log holds the last quiet run's pushes.
+  const log = await fcmLog();
+  const silent = log.filter(
+    (entry) =>
+      entry.message.data?.quiet === "true" && entry.message.android?.notification?.channel_id === "quiet",
+  ).length;
+  progress(`quiet fan-out: ${silent} of ${log.length} pushes of the last run silent`);
+  if (silent !== world.devices) throw new Error(`quiet fan-out: ${silent} of ${world.devices} pushes silent`);
+  return { loud, quiet, quiet_messages: silent };
 }
 
 /** Write → first push for `comments` comments in turn, each to the world's devices, after `warmUp` unmeasured ones. */
