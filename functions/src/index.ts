@@ -2,6 +2,7 @@
 export { registerDevice } from "./functions/registerDevice";
 export { unregisterDevice } from "./functions/unregisterDevice";
 export { setNotificationPreferences } from "./functions/setNotificationPreferences";
+export { markNotificationsRead } from "./functions/markNotificationsRead";
 export { pruneDevices } from "./functions/pruneDevices";
 export * from "./push/kinds/functions";
 export { sendPushSlice } from "./functions/sendPushSlice";

@@ -234,6 +234,18 @@ export const PUSH_DELIVERY_TTL_DAYS = defineInt("PUSH_DELIVERY_TTL_DAYS", {
     "deletes them after that (docs/coalescing.md). 1..3650.",
 });
 
+export const FEED_ITEM_TTL_DAYS = defineInt("FEED_ITEM_TTL_DAYS", {
+  default: 90,
+  description:
+    "Feed items (notifications/{uid}/items) carry expireAt = creation + this many days; a Firestore TTL " +
+    "policy on expireAt deletes them after that (docs/api.md). 1..3650.",
+});
+
+/** Days a feed item is kept, 1..3650. */
+export function feedItemTtlDays(): number {
+  return Math.min(3_650, Math.max(1, FEED_ITEM_TTL_DAYS.value()));
+}
+
 /** The coalescing window in ms (0: off), clamped to 0..3600 s. */
 export function coalesceWindowMs(): number {
   return Math.min(3_600, Math.max(0, PUSH_COALESCE_SECONDS.value())) * 1_000;

@@ -193,7 +193,11 @@ export function fakeCommentPushStores(options: FakeWorldOptions) {
     users: { displayNameOf: () => Promise.resolve("Mina") },
     notifications: {
       audienceSettings: (uids: readonly string[], key: PreferenceKey) => {
-        const settings = { off: new Set<string>(), quietHours: new Map<string, QuietHours>() };
+        const settings = {
+          off: new Set<string>(),
+          quietHours: new Map<string, QuietHours>(),
+          unread: new Map<string, number>(),
+        };
         for (const uid of uids) {
           const preferences = options.preferences?.get(uid);
           if (preferences?.off?.includes(key)) settings.off.add(uid);

@@ -18,6 +18,7 @@ const endpointOf = (fn: unknown): Endpoint => (fn as { __endpoint: Endpoint })._
 describe("the deployed functions' options", () => {
   it("puts every function in us-central1", () => {
     expect(Object.keys(deployed).sort()).toEqual([
+      "markNotificationsRead",
       "onCommentCreated",
       "onFollowerCreated",
       "onPushRequestCreated",

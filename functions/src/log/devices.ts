@@ -19,6 +19,23 @@ export const deviceLog = {
   preferencesSet(fields: { uid: string; changed: string[] }) {
     logger.info("notification preferences set", fields);
   },
+  notificationsRead(fields: { uid: string; changed: number; unread: number; all: boolean }) {
+    logger.info("notifications read", fields);
+  },
+  badgeUpdatesSent(fields: {
+    uid: string;
+    unread: number;
+    devices: number;
+    sent: number;
+    failed: number;
+    rejected: number;
+  }) {
+    logger.info("badge updates sent", fields);
+  },
+  badgeUpdatesFailed(fields: { uid: string; error: unknown }) {
+    const { error, ...rest } = fields;
+    logger.warn("badge updates failed", { ...rest, error: errorText(error) });
+  },
   callableFailed(fields: { callable: string; uid: string | null; error: unknown }) {
     const { error, ...rest } = fields;
     logger.error("callable failed", { ...rest, error: errorText(error, { stack: true }) });

@@ -20,6 +20,8 @@ export type AudiencePage = {
   recipients: readonly string[];
   devices: readonly ActiveDevice[];
   quietHours?: ReadonlyMap<string, QuietHours> | undefined;
+  /** Their unread counts as read with their settings (absent: 0), for the badges. */
+  unread?: ReadonlyMap<string, number> | undefined;
 };
 
 /** Subscribers per page: ~5 devices each makes a page a few `sendEach` batches of 500. */
@@ -56,11 +58,13 @@ export async function recipientsPage(
   ]);
   const { off } = settings;
   const quietHours = settings.quietHours.size > 0 ? settings.quietHours : undefined;
-  if (off.size === 0) return { recipients: candidates, devices, quietHours };
+  const unread = settings.unread.size > 0 ? settings.unread : undefined;
+  if (off.size === 0) return { recipients: candidates, devices, quietHours, unread };
   return {
     recipients: candidates.filter((uid) => !off.has(uid)),
     devices: devices.filter((device) => !off.has(device.uid)),
     quietHours,
+    unread,
   };
 }
 

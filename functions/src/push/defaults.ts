@@ -8,6 +8,7 @@ import {
   credentialBreakerParams,
   deliveryLeaseMs,
   deliveryTtlDays,
+  feedItemTtlDays,
   pushMessageTtlSeconds,
   sliceLeaseMs,
 } from "../params";
@@ -107,5 +108,6 @@ export async function pushDeps<S>(given: GivenDeps<S>): Promise<PushDeps<S & App
     tasks: given.tasks,
     breaker,
     ttlSeconds: given.ttlSeconds ?? pushMessageTtlSeconds(),
+    feedTtlDays: given.feedTtlDays ?? feedItemTtlDays(),
   };
 }

@@ -14,6 +14,7 @@ import { leaseMsOf } from "./lease";
 import type { Plan } from "./plan";
 import type { AudiencePage } from "./audience";
 import { sendPush } from "./send";
+import { feedOf } from "./feed";
 import { tellEnded } from "./ended";
 import type { DeliveryCounts } from "./store/deliveryDocs";
 
@@ -142,7 +143,11 @@ export async function deliverPush<Content>(
             tokens: page.devices.length,
           }),
         );
-    const outcome = await sendPush(delivery, plan.content, audience, { ...deps, devices: stores.devices });
+    const outcome = await sendPush(delivery, plan.content, audience, {
+      ...deps,
+      devices: stores.devices,
+      feed: feedOf(stores.notifications),
+    });
     const sendMs = Math.round(deps.now() - started) - prepareMs;
     Object.assign(counts, outcome.counts);
     await stores.deliveries.finish(

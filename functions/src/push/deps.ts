@@ -15,7 +15,7 @@ export type PushStores = {
   /** Recipients' devices, and the tokens FCM rejected. */
   devices: Pick<DeviceStore, "activeDevicesOf" | "markRejected" | "maxDevicesPerUser">;
   /** Recipients' preferences: who turned a kind off, and quiet hours (`notifications/{uid}`). */
-  notifications: Pick<NotificationStore, "audienceSettings">;
+  notifications: Pick<NotificationStore, "audienceSettings"> & Partial<Pick<NotificationStore, "addItems">>;
   deliveries: Pick<
     DeliveryStore,
     | "maxAttempts"
@@ -48,6 +48,8 @@ export type SendClock = {
   breaker?: CredentialBreaker | undefined;
   /** Every message's TTL in seconds (message.ts's default when absent). */
   ttlSeconds?: number | undefined;
+  /** Days a feed item is kept (its `expireAt`); 90 when absent. */
+  feedTtlDays?: number | undefined;
 };
 
 /** Everything a delivery needs; `S` is the stores a kind's plan reads beside the engine's. */

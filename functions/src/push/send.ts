@@ -9,6 +9,8 @@ import { log } from "../log";
 import { applyCredentialBreaker, type CredentialBreaker } from "./breaker";
 import { deliverStream, type DeliveryReport } from "./domain/deliver";
 import { silenced } from "./domain/quiet";
+import { withBadge } from "./domain/badge";
+import { fedPages, type FeedWriter } from "./feed";
 import { quietAt } from "../notifications/quietHours";
 import type { AudiencePage } from "./audience";
 import type { SendClock } from "./deps";
@@ -23,6 +25,8 @@ export type SendDeps = SendClock & {
   breaker?: CredentialBreaker | undefined;
   /** Every message's TTL (domain/message.ts); its default when absent. */
   ttlSeconds?: number | undefined;
+  /** Where each recipient's feed item and unread count are written (feed.ts); without it, no feed, no badges. */
+  feed?: FeedWriter | undefined;
 };
 
 /** How one send of composed messages went (a direct delivery, or one slice). */
@@ -56,12 +60,17 @@ export async function sendPush<Content>(
   const seen = { recipients: 0, tokens: 0 };
   const options = { ttlSeconds: deps.ttlSeconds };
   const wallClock = deps.wallClock ?? Date.now;
-  /** The page's messages, each silent when its recipient's quiet hours hold now (as the page is sent). */
-  const composed = (page: AudiencePage) => {
+  /**
+   * The page's messages, each with its recipient's badge, and silent when their quiet hours hold now (as
+   * the page is sent).
+   */
+  const composed = (page: AudiencePage, badges: ReadonlyMap<string, number> | undefined) => {
     const quiet = page.quietHours && page.quietHours.size > 0 ? page.quietHours : undefined;
     const isQuiet = quiet ? quietAt(wallClock()) : undefined;
     return page.devices.map((device: ActiveDevice) => {
-      const message = kind.render(content, device, options);
+      const rendered = kind.render(content, device, options);
+      const badge = badges?.get(device.uid);
+      const message = badge === undefined ? rendered : withBadge(rendered, badge);
       const hours = quiet?.get(device.uid);
       return {
         deviceId: device.deviceId,
@@ -70,16 +79,18 @@ export async function sendPush<Content>(
       };
     });
   };
+  // A slice's one page: its recipients are its delivery's, counted there.
+  const slice = !(Symbol.asyncIterator in devices);
+  const pages = fedPages(delivery, content, slice ? [devices] : devices, deps.feed, {
+    ttlDays: deps.feedTtlDays,
+    nowMs: wallClock,
+    options,
+  });
   async function* messagePages() {
-    if (!(Symbol.asyncIterator in devices)) {
-      seen.tokens += devices.devices.length;
-      yield composed(devices);
-      return;
-    }
-    for await (const page of devices) {
-      seen.recipients += page.recipients.length;
+    for await (const { page, badges } of pages) {
+      if (!slice) seen.recipients += page.recipients.length;
       seen.tokens += page.devices.length;
-      yield composed(page);
+      yield composed(page, badges);
     }
   }
   // Reading the audience may fail after sending began: what went out is counted, the rest is not reached.

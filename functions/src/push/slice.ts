@@ -11,6 +11,7 @@ import { assertRetryPolicy } from "./domain/retryPolicy";
 import { heldSince } from "./domain/heldDevices";
 import type { PushKind } from "./kind";
 import { sendPush, type SendOutcome } from "./send";
+import { feedOf } from "./feed";
 import { endedThroughTasks, tellEnded } from "./ended";
 import type { SliceTask } from "./sliceTask";
 
@@ -83,7 +84,11 @@ export async function sendSlice<Content>(
   // Send: from here on the slice is never run again.
   let outcome: SendOutcome;
   try {
-    outcome = await sendPush(delivery, content, found, { ...deps, devices });
+    outcome = await sendPush(delivery, content, found, {
+      ...deps,
+      devices,
+      feed: feedOf(deps.stores.notifications),
+    });
   } catch (error) {
     log.pushFinishFailed({ ...deliveryIds, error });
     outcome = {

@@ -18,11 +18,13 @@ export type PushMessage = {
   android: {
     collapseKey: string;
     ttl: number;
-    notification: { channelId: string; tag?: string; priority?: "low" };
+    notification: { channelId: string; tag?: string; priority?: "low"; notificationCount?: number };
   };
   apns: {
     headers: { "apns-collapse-id": string; "apns-expiration": string };
-    payload: { aps: { "thread-id": string; "interruption-level"?: "passive"; sound?: string } };
+    payload: {
+      aps: { "thread-id": string; "interruption-level"?: "passive"; sound?: string; badge?: number };
+    };
   };
   webpush: { headers: { TTL: string; Topic: string }; notification?: { silent: true } };
 };
