@@ -1,6 +1,6 @@
-// Seeds the demo world (scripts/demo-world.mjs) into the emulators: three users with a device each, and a
-// post by Alice that 김민지 follows. `npm start` runs it once the emulators are ready (emulators/run.mjs);
-// `npm run demo` plays in the world it leaves.
+// Seeds the demo world (scripts/demo-world.mjs) into the emulators: three users with a device each and the
+// default notification preferences, and a post by Alice that 김민지 follows. `npm start` runs it once the
+// emulators are ready (emulators/run.mjs); `npm run demo` plays in the world it leaves.
 //
 // It writes with the Admin SDK, as the server would, and is idempotent: run again against running emulators
 // (`node scripts/demo-seed.mjs`), it resets the demo world to this state instead of failing.
@@ -42,7 +42,15 @@ async function seed() {
         if (error?.code !== "auth/uid-already-exists") throw error;
         await auth.updateUser(uid, account);
       }
-      batch.set(db.collection("users").doc(uid), { displayName, notifications: { comments: true } });
+      // users/{uid} holds the display name only (firestore.rules); preferences live on notifications/{uid},
+      // which only the server writes: reset to a new user's (every kind on, no quiet hours), so a demo run
+      // after someone turned comments off in the demo app still pushes. The doc's other fields stay.
+      batch.set(db.collection("users").doc(uid), { displayName });
+      batch.set(
+        db.collection("notifications").doc(uid),
+        { preferences: { kinds: { comments: true, follows: true, announcements: true }, quietHours: null } },
+        { mergeFields: ["preferences"] },
+      );
       // As registerDevice leaves a device (`deviceDoc` in functions/src/devices/deviceStore.ts).
       const seeded = { uid, ...device, appVersion: "1.0.0", createdAt: now, lastSeenAt: now };
       batch.set(db.collection("devices").doc(deviceIdOf(device.token)), seeded);

@@ -31,13 +31,19 @@ class PushMessagingService : FirebaseMessagingService() {
             route.intent(this),
             PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT,
         )
-        // Every push names its channel ("comments", "follows", "announcements": PushApplication creates them).
-        val shown = NotificationCompat.Builder(this, notification.channelId ?: COMMENTS_CHANNEL_ID)
+        // Sent during the user's quiet hours (NotificationPreferences): the backend names the "quiet" channel and
+        // sets data.quiet; below Android 8 there are no channels, so the priority and setSilent keep it quiet.
+        val quiet = message.data["quiet"] == "true"
+        // Every push names its channel ("comments", "follows", "announcements", "quiet": PushApplication creates them).
+        val channel = notification.channelId ?: if (quiet) QUIET_CHANNEL_ID else COMMENTS_CHANNEL_ID
+        val shown = NotificationCompat.Builder(this, channel)
             .setSmallIcon(R.drawable.ic_notification)
             .setContentTitle(notification.title)
             .setContentText(notification.body)
             .setAutoCancel(true)
             .setContentIntent(open)
+            .setPriority(if (quiet) NotificationCompat.PRIORITY_LOW else NotificationCompat.PRIORITY_DEFAULT)
+            .setSilent(quiet)
             .build()
         try {
             // The tag groups a post's pushes (a newer one replaces the older); other kinds set none.

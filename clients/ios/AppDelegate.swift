@@ -51,12 +51,15 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
 
     // MARK: UNUserNotificationCenterDelegate
 
-    /// A push arriving while the app is in the foreground is shown too (iOS hides it otherwise).
+    /// A push arriving while the app is in the foreground is shown too (iOS hides it otherwise). One sent
+    /// during the user's quiet hours (`data.quiet` "true", NotificationPreferences.swift) goes to the
+    /// list only, without a banner or a sound, as the system treats it in the background (passive).
     func userNotificationCenter(
         _ center: UNUserNotificationCenter,
         willPresent notification: UNNotification
     ) async -> UNNotificationPresentationOptions {
-        [.banner, .list, .sound]
+        if notification.request.content.userInfo["quiet"] as? String == "true" { return [.list] }
+        return [.banner, .list, .sound]
     }
 
     /// The user opened a push: `data` arrives as userInfo (type, postId, followerId, requestId, ...), and

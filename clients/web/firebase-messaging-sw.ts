@@ -6,11 +6,12 @@
 // building it in, it reads it from its own URL, so one built file serves every environment:
 //   /firebase-messaging-sw.js?firebaseConfig=<URL-encoded JSON>
 // (see `serviceWorkerUrl` in README.md). Notification messages (the backend sends `notification` with every
-// push) are shown by the SDK itself; this worker starts messaging and routes a tap by the push's `data.type`
-// (pushRoute.ts).
+// push) are shown by the SDK itself; this worker starts messaging, makes a push sent during the recipient's
+// quiet hours show silently (quietPush.ts), and routes a tap by the push's `data.type` (pushRoute.ts).
 import { initializeApp } from "firebase/app";
 import { getMessaging, onBackgroundMessage } from "firebase/messaging/sw";
 import { pathOf, routeOf } from "./pushRoute";
+import { shownQuietly } from "./quietPush";
 
 /** What this worker uses of the service-worker globals (this file is type-checked with the DOM lib). */
 type WindowClient = { url: string; focus(): Promise<unknown>; navigate(url: string): Promise<unknown> };
@@ -19,14 +20,30 @@ type NotificationClick = Event & {
   notification: { data?: { FCM_MSG?: { data?: Record<string, string> } }; close(): void };
   waitUntil(work: Promise<unknown>): void;
 };
+type PushData = { FCM_MSG?: { data?: Record<string, string> } };
 const worker = self as unknown as {
   location: Location;
+  registration: {
+    showNotification(
+      title: string,
+      options?: Omit<NotificationOptions, "data"> & { data?: PushData },
+    ): Promise<void>;
+  };
   clients: {
     matchAll(options: { type: "window"; includeUncontrolled: boolean }): Promise<WindowClient[]>;
     openWindow(url: string): Promise<unknown>;
   };
   addEventListener(type: "notificationclick", listener: (event: NotificationClick) => void): void;
 };
+
+// Quiet hours: the SDK shows a background push with its `notification` as the options, so the backend's
+// `webpush.notification.silent: true` already reaches the browser; a push marked only by `data.quiet: "true"`
+// (and every quiet one, without `vibrate`, which a silent notification may not have) is made silent here, at
+// the one call the SDK shows notifications with. A push while a page of the app is in front goes to the
+// page instead (`onForegroundPush`), whose `data.quiet` says the same.
+const showNotification = worker.registration.showNotification.bind(worker.registration);
+worker.registration.showNotification = (title, options = {}) =>
+  showNotification(title, shownQuietly(options, options.data?.FCM_MSG?.data));
 
 // Registered before messaging starts, so it runs before the SDK's own listener, which opens only
 // `fcmOptions.link` (the backend sets none). The SDK keeps the push in `notification.data.FCM_MSG`.

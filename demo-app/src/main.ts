@@ -27,8 +27,15 @@ import {
 } from "firebase/firestore";
 import { connectFunctionsEmulator, getFunctions } from "firebase/functions";
 import { startAppCheck } from "../../clients/web/appCheck";
+import {
+  deviceTimeZone,
+  NotificationPreferences,
+  type PreferenceKind,
+  type Preferences,
+} from "../../clients/web/notificationPreferences";
 import { type ForegroundPush, WebPush } from "../../clients/web/pushRegistration";
 import { routeOf } from "../../clients/web/pushRoute";
+import { isQuietPush } from "../../clients/web/quietPush";
 
 interface DemoConfig {
   firebase: { projectId: string; apiKey: string; authDomain: string };
@@ -65,6 +72,7 @@ async function main(): Promise<void> {
   const functions = getFunctions(app, "us-central1");
   connectFunctionsEmulator(functions, ...hostPort(config.emulators.functions));
   const push = new WebPush({ app, functions, storage: sessionStorage, fcmEmulatorUrl: config.emulators.fcm });
+  const preferences = new NotificationPreferences({ app, functions, firestore: db });
 
   const postId = new URLSearchParams(location.search).get("post") || config.post.id;
   $<HTMLAnchorElement>("inbox-link").href = `${config.emulators.fcm}/?postId=${encodeURIComponent(postId)}`;
@@ -97,7 +105,7 @@ async function main(): Promise<void> {
     stopSignedIn = undefined;
     $("who").hidden = !user;
     $("sign-in").hidden = Boolean(user);
-    for (const id of ["device", "post", "pushes-panel"]) $(id).hidden = !user;
+    for (const id of ["device", "preferences", "post", "pushes-panel"]) $(id).hidden = !user;
     if (user) stopSignedIn = signedIn(user);
   });
 
@@ -105,7 +113,7 @@ async function main(): Promise<void> {
   function signedIn(user: User): () => void {
     const known = config.users.find((candidate) => candidate.uid === user.uid);
     $("who-name").textContent = known?.displayName ?? user.email ?? user.uid;
-    const stops: (() => void)[] = [watchPost(user), watchComments()];
+    const stops: (() => void)[] = [watchPost(user), watchComments(), editPreferences(user)];
     const stopPushes = { current: (): void => undefined };
     stops.push(() => stopPushes.current());
 
@@ -153,6 +161,80 @@ async function main(): Promise<void> {
         .finally(() => (send.disabled = false));
     };
     return () => stops.forEach((stop) => stop());
+  }
+
+  // --- Notification preferences ---------------------------------------------------------------------
+  const KINDS: { kind: PreferenceKind; label: string }[] = [
+    { kind: "comments", label: "Comments" },
+    { kind: "follows", label: "New followers" },
+    { kind: "announcements", label: "Announcements" },
+  ];
+  const zones = $("zones");
+  if (zones.childElementCount === 0) {
+    zones.append(
+      ...Intl.supportedValuesOf("timeZone").map((zone) => Object.assign(el("option", ""), { value: zone })),
+    );
+  }
+
+  /** The switches and quiet hours as the callable answered (or `notifications/{uid}` holds), in the form. */
+  function editPreferences(user: User): () => void {
+    let active = true;
+    const form = $<HTMLFormElement>("preferences-form");
+    const input = (id: string) => $<HTMLInputElement>(id);
+    const syncQuietInputs = () => {
+      for (const id of ["quiet-start", "quiet-end", "quiet-zone"])
+        input(id).disabled = !input("quiet-on").checked;
+    };
+    const show = (stored: Preferences) => {
+      for (const { kind } of KINDS) input(`kind-${kind}`).checked = stored.kinds[kind];
+      input(stored.quietHours ? "quiet-on" : "quiet-off").checked = true;
+      input("quiet-start").value = stored.quietHours?.start ?? "22:00";
+      input("quiet-end").value = stored.quietHours?.end ?? "07:00";
+      input("quiet-zone").value = stored.quietHours?.timeZone ?? deviceTimeZone();
+      syncQuietInputs();
+      const kinds = KINDS.map(({ kind, label }) => `${label}: ${stored.kinds[kind] ? "on" : "off"}`);
+      const quiet = stored.quietHours
+        ? `Quiet hours: ${stored.quietHours.start}–${stored.quietHours.end}, ${stored.quietHours.timeZone}`
+        : "Quiet hours: none";
+      $("stored-preferences").textContent = [...kinds, quiet].join(" · ");
+    };
+    const save = $<HTMLButtonElement>("save-preferences");
+    $("preferences-error").hidden = true;
+    $("stored-preferences").textContent = "…";
+    save.disabled = true;
+    // What is stored now (a user who never set any: every kind on, no quiet hours).
+    preferences
+      .current(user.uid)
+      .then((stored) => active && show(stored))
+      .catch((error: unknown) => active && showError("preferences", error))
+      .finally(() => (save.disabled = false));
+
+    input("quiet-off").onchange = syncQuietInputs;
+    input("quiet-on").onchange = syncQuietInputs;
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      save.disabled = true;
+      $("preferences-error").hidden = true;
+      const kinds = Object.fromEntries(KINDS.map(({ kind }) => [kind, input(`kind-${kind}`).checked]));
+      const quietHours = input("quiet-on").checked
+        ? {
+            start: input("quiet-start").value,
+            end: input("quiet-end").value,
+            timeZone: input("quiet-zone").value.trim(),
+          }
+        : null;
+      // The callable merges the change into what is stored and answers with all of it; bad input
+      // (start equal to end, an unknown zone) is refused with invalid-argument and changes nothing.
+      preferences
+        .set({ kinds, quietHours })
+        .then((stored) => active && show(stored))
+        .catch((error: unknown) => active && showError("preferences", error))
+        .finally(() => (save.disabled = false));
+    };
+    return () => {
+      active = false;
+      form.onsubmit = null;
+    };
   }
 
   function watchPost(user: User): Unsubscribe {
@@ -210,6 +292,9 @@ async function main(): Promise<void> {
       if (seen.has(key)) return;
       seen.add(key);
       const li = el("li", "push");
+      // Sent during this user's quiet hours: a phone would show it without a sound (data.quiet).
+      const quiet = isQuietPush(item.data);
+      if (quiet) li.classList.add("quiet");
       // A tap goes where the push's data.type says (clients/web/pushRoute.ts); this demo has only posts.
       const route = routeOf(item.data);
       li.dataset.screen = route.screen;
@@ -217,8 +302,10 @@ async function main(): Promise<void> {
         li.title = "Open this post";
         li.onclick = () => (location.search = `?post=${encodeURIComponent(route.postId)}`);
       }
+      const title = el("div", "title", item.title ?? "(no title)");
+      if (quiet) title.append(el("span", "badge", "silent: quiet hours"));
       li.append(
-        el("div", "title", item.title ?? "(no title)"),
+        title,
         el("div", "body", item.body ?? ""),
         el("div", "time", new Date(item.at).toLocaleTimeString()),
       );
@@ -234,9 +321,13 @@ async function main(): Promise<void> {
     return stop;
   }
 
-  function showError(where: "sign-in" | "device" | "comment", error: unknown): void {
+  function showError(where: "sign-in" | "device" | "comment" | "preferences", error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    if (where === "comment") {
+    if (where === "preferences") {
+      // invalid-argument's message names every problem, e.g. "quietHours.end: start and end must differ".
+      $("preferences-error").textContent = message;
+      $("preferences-error").hidden = false;
+    } else if (where === "comment") {
       $("comment-error").textContent = message;
       $("comment-error").hidden = false;
     } else if (where === "device") {

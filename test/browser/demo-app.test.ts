@@ -73,6 +73,7 @@ afterAll(async () => {
   await Promise.all([...devices.docs, ...deliveries.docs].map((doc) => doc.ref.delete()));
   await Promise.all([postId, "demo-welcome"].map((id) => db.recursiveDelete(db.collection("posts").doc(id))));
   await Promise.all(DEMO_UIDS.map((uid) => db.collection("users").doc(uid).delete()));
+  await Promise.all(DEMO_UIDS.map((uid) => db.recursiveDelete(db.collection("notifications").doc(uid))));
   await getAuth(authApp).deleteUsers(DEMO_UIDS);
   await Promise.all([closeEmulatorConnections(), deleteApp(authApp)]);
 });

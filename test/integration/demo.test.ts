@@ -41,6 +41,7 @@ async function clearDemoWorld(): Promise<void> {
   await Promise.all([...devices.docs, ...deliveries.docs].map((doc) => doc.ref.delete()));
   await db.recursiveDelete(db.collection("posts").doc(DEMO_POST));
   await Promise.all(DEMO_UIDS.map((uid) => db.collection("users").doc(uid).delete()));
+  await Promise.all(DEMO_UIDS.map((uid) => db.recursiveDelete(db.collection("notifications").doc(uid))));
   await adminAuth().deleteUsers(DEMO_UIDS);
 }
 
@@ -58,6 +59,15 @@ describe("the demo seed (run by npm start)", () => {
     const extraDevice = await db.collection("devices").add({ uid: "demo-bob", token: "bob-tablet" });
     const follower = db.collection("posts").doc(DEMO_POST).collection("subscribers").doc("demo-bob");
     await follower.set({ muted: true });
+    // Bob turned comments off and set quiet hours (in the demo app); the doc also holds his unread count.
+    const bobNotifications = db.collection("notifications").doc("demo-bob");
+    await bobNotifications.set({
+      unread: 3,
+      preferences: {
+        kinds: { comments: false, follows: true, announcements: true },
+        quietHours: { start: "22:00", end: "07:00", timeZone: "Europe/London" },
+      },
+    });
 
     const again = await runScript("demo-seed.mjs");
     expect(again).toMatchObject({ status: 0, stderr: "" });
@@ -67,6 +77,23 @@ describe("the demo seed (run by npm start)", () => {
 
     const users = await Promise.all(DEMO_UIDS.map((uid) => adminAuth().getUser(uid)));
     expect(users.map((user) => user.displayName)).toEqual(["Alice Martin", "Bob Jones", "김민지"]);
+    // users/{uid} holds the display name only (firestore.rules); preferences are reset to a new user's.
+    const profiles = await Promise.all(DEMO_UIDS.map((uid) => db.collection("users").doc(uid).get()));
+    expect(profiles.map((profile) => Object.keys(profile.data() ?? {}))).toEqual([
+      ["displayName"],
+      ["displayName"],
+      ["displayName"],
+    ]);
+    const notifications = await Promise.all(
+      DEMO_UIDS.map((uid) => db.collection("notifications").doc(uid).get()),
+    );
+    for (const doc of notifications) {
+      expect(doc.get("preferences")).toEqual({
+        kinds: { comments: true, follows: true, announcements: true },
+        quietHours: null,
+      });
+    }
+    expect((await bobNotifications.get()).get("unread")).toBe(3);
     const devices = (await db.collection("devices").where("uid", "in", DEMO_UIDS).get()).docs;
     // The same shape registerDevice writes: the fan-out's store reads these with this schema.
     const parsed = devices.map((doc) => deviceDoc.parse(doc.data()));

@@ -102,7 +102,9 @@ describe("users/{uid}", () => {
 
     it("may not write notification preferences into their profile (only setNotificationPreferences does)", async () => {
       const db = clientOf(ALICE);
-      await assertFails(setDoc(doc(db, alicePath), { displayName: "Alice", notifications: { comments: false } }));
+      await assertFails(
+        setDoc(doc(db, alicePath), { displayName: "Alice", notifications: { comments: false } }),
+      );
       await assertFails(setDoc(doc(db, alicePath), { displayName: "Alice", notifications: {} }));
       await arrange({ [alicePath]: { displayName: "Alice" } });
       await assertFails(updateDoc(doc(db, alicePath), { "notifications.comments": false }));
@@ -528,7 +530,14 @@ describe("notifications/{uid} and its feed items", () => {
     kinds: { comments: true, follows: false, announcements: true },
     quietHours: { start: "22:00", end: "07:00", timeZone: "Asia/Seoul" },
   };
-  const feedItem = { kind: "comment", title: "Bob commented", body: "Hi", data: {}, read: false, createdAt: EARLIER };
+  const feedItem = {
+    kind: "comment",
+    title: "Bob commented",
+    body: "Hi",
+    data: {},
+    read: false,
+    createdAt: EARLIER,
+  };
 
   it("the owner gets their notifications doc and gets and lists their items", async () => {
     await arrange({ [mine]: { unread: 1, preferences }, [item]: feedItem });

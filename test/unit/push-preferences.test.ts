@@ -112,7 +112,7 @@ describe("preferences in a fan-out", () => {
     const at = Date.parse("2026-12-05T09:00:00Z"); // 04:00 in New York, 18:00 in Seoul
     for (const task of tasks)
       await sendSlice(task, commentKind, { ...fastDeps(stores, sender), wallClock: () => at });
-    const quiet = quietOf(sender.messages as never);
+    const quiet = quietOf(sender.messages);
     expect(quiet["token-5"]).toBeUndefined();
     expect(quiet["token-2"]).toBeUndefined();
     expect(quiet).toMatchObject({ "token-0": false, "token-1": true, "token-6": true, "token-7": false });
