@@ -7,6 +7,7 @@
 // the task itself (no slices) and measured the same way.
 //
 // Run by bench/fanout.mjs: node bench/fanout.child.mjs <postId> <commentId> <commenter> [--count-reads]
+//                          (with PUSH_FEED=false in its environment: the same fan-out without the feed)
 //                          node bench/fanout.child.mjs --digest '<task as JSON>' [--count-reads]
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -33,13 +34,16 @@ const digestTask = digestAt === -1 ? undefined : JSON.parse(process.argv[digestA
 const countReads = process.argv.includes("--count-reads");
 
 let reads = 0;
+let writes = 0;
 if (countReads) {
-  // The Firestore client logs every response it receives; a response carrying a document is one billed read.
+  // The Firestore client logs every response it receives; a response carrying a document is one billed read,
+  // and each result of a commit (a batch, a transaction) or a BulkWriter batch is one billed write.
   const { setLogFunction } = require(
     require.resolve("@google-cloud/firestore", { paths: [path.join(ROOT, "functions")] }),
   );
   setLogFunction((message) => {
     if (!message.includes("Received response:")) return;
+    if (message.includes('"writeResults":[')) writes += message.split('"transformResults":').length - 1;
     if (/"(found|missing)":/.test(message) || /"document":\{/.test(message)) reads++;
     else if (/"result":\{"aggregateFields"/.test(message)) reads++;
   });
@@ -69,6 +73,7 @@ const comment = {
   createdAt: Timestamp.now(),
 };
 const readsBefore = reads;
+const writesBefore = writes;
 sample();
 const baseline = process.memoryUsage().heapUsed;
 const timer = setInterval(sample, 10);
@@ -89,6 +94,7 @@ process.send({
   outcome,
   seconds,
   reads: reads - readsBefore,
+  writes: writes - writesBefore,
   heapBaselineMiB: baseline / 2 ** 20,
   heapPeakMiB: heapPeak / 2 ** 20,
   liveHeapPeakMiB: livePeak / 2 ** 20,

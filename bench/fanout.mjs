@@ -118,10 +118,11 @@ const uidOf = (run, i) => `bench-mem-${run}-${String(i).padStart(6, "0")}`;
 const tokenOf = (run, i) => benchToken(`bench-mem-${run}-${i}`);
 
 /** The child (bench/fanout.child.mjs) run with `args`; its figures. */
-function inChild(args) {
+function inChild(args, env = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--expose-gc", CHILD, ...args], {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
+      env: { ...process.env, ...env },
     });
     let result;
     child.on("message", (message) => {
@@ -136,16 +137,14 @@ function inChild(args) {
 }
 
 /** One comment's fan-out (the comment handed to the trigger's handler, not written); returns its id too. */
-async function fanOutInChild(world, countReads, postId = world.postId) {
+async function fanOutInChild(world, countReads, postId = world.postId, env = {}) {
   const commentId = `bench-mem-comment-${randomUUID().slice(0, 8)}`;
   // The child's delivery record (bench/fanout.child.mjs names the event so).
   world.deliveries.push(`pushDeliveries/bench-fanout-${commentId}`);
-  const run = await inChild([
-    postId,
-    commentId,
-    `bench-mem-commenter-${world.run}`,
-    ...(countReads ? ["--count-reads"] : []),
-  ]);
+  const run = await inChild(
+    [postId, commentId, `bench-mem-commenter-${world.run}`, ...(countReads ? ["--count-reads"] : [])],
+    env,
+  );
   return { ...run, commentId };
 }
 
@@ -278,6 +277,26 @@ export async function measureMemory(db, { sizes, fanOut = true, digest = false }
           const steady = await fanOutInChild(world, true);
           // And the first comment on a post: it reads every subscriber doc, and folds them.
           const first = await fanOutInChild(world, true, await addPost(db, world));
+          // The feed's cost: the same comment's fan-out with and without it (PUSH_FEED), in turn, twice each.
+          const timed = { feed: [], none: [] };
+          for (let round = 0; round < 2; round++) {
+            for (const [name, env] of [
+              ["none", { PUSH_FEED: "false" }],
+              ["feed", {}],
+            ]) {
+              const run = await fanOutInChild(world, false, world.postId, env);
+              if (run.outcome.status !== "done") throw new Error(`feed run: ${JSON.stringify(run.outcome)}`);
+              timed[name].push(run.outcome.counts.sent / run.seconds);
+            }
+          }
+          const best = (rates) => round(Math.max(...rates));
+          fan.feed = {
+            with_feed_messages_per_s: best(timed.feed),
+            without_feed_messages_per_s: best(timed.none),
+            all_runs: { feed: timed.feed.map((r) => round(r)), none: timed.none.map((r) => round(r)) },
+            feed_fanout_ratio: round(best(timed.feed) / best(timed.none), 2),
+          };
+          progress(`feed: ${JSON.stringify(fan.feed)}`);
           // And a post that 20% of its subscribers muted: a comment after its first (which folds its roster).
           const mutedPost = await addPost(db, world, { mutedEvery: 5 });
           await fanOutInChild(world, false, mutedPost);
@@ -294,6 +313,8 @@ export async function measureMemory(db, { sizes, fanOut = true, digest = false }
             muted_recipients: muted.outcome.counts.recipients,
             muted_reads: muted.reads,
             muted_reads_per_recipient: perRecipient(muted),
+            writes: steady.writes,
+            writes_per_recipient: round(steady.writes / steady.outcome.counts.recipients, 2),
           };
           progress(
             `reads: ${steady.reads} documents for ${steady.outcome.counts.recipients} recipients ` +

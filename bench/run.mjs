@@ -104,6 +104,8 @@ const TARGETS = {
   reads_per_recipient_muted: { at_most: 2.3 },
   digest_reads_per_recipient: { at_most: 2.3 },
   quiet_fanout_ratio: { at_least: 0.9 },
+  writes_per_recipient: { at_most: 2.0 },
+  feed_fanout_ratio: { at_least: 0.7 },
   prune_memory_ratio: { at_most: 1.3 },
   coldstart_ratio: { at_most: 1.5 },
 };
@@ -283,6 +285,16 @@ function table(results) {
         : `${na(results.quiet?.quiet_messages)} of ${na(results.quiet?.quiet?.messages)} silent; the same fan-out with preferences and no quiet hours ${na(results.quiet?.loud?.messages_per_s, " msg/s")}`,
     ],
     ["quiet_fanout_ratio", na(results.quiet_fanout_ratio), "write → last push, same devices, same run"],
+    [
+      "writes_per_recipient",
+      na(results.writes_per_recipient),
+      `${na(results.fanout_memory?.reads?.writes)} documents written for ${na(results.fanout_memory?.reads?.recipients)} recipients (feed items and counts included)`,
+    ],
+    [
+      "feed_fanout_ratio",
+      na(results.feed_fanout_ratio),
+      `the 10k fan-out with the feed ${na(results.fanout_memory?.feed?.with_feed_messages_per_s, " msg/s")}, without ${na(results.fanout_memory?.feed?.without_feed_messages_per_s, " msg/s")} (best of 2 each, in turn)`,
+    ],
     [
       `prune, ${SIZES.prune.stale} stale of ${SIZES.prune.total}`,
       na(prune?.prune_deletes_per_s, " deletes/s"),
@@ -516,6 +528,8 @@ function compare(results) {
     results.fanout_memory?.reads?.first_comment_reads_per_recipient ?? null;
   results.reads_per_recipient_muted = results.fanout_memory?.reads?.muted_reads_per_recipient ?? null;
   results.digest_reads_per_recipient = results.digest_memory?.reads?.digest_reads_per_recipient ?? null;
+  results.writes_per_recipient = results.fanout_memory?.reads?.writes_per_recipient ?? null;
+  results.feed_fanout_ratio = results.fanout_memory?.feed?.feed_fanout_ratio ?? null;
   results.quiet_fanout_ratio = ratio(
     results.quiet?.quiet?.messages_per_s,
     results.quiet?.loud?.messages_per_s,

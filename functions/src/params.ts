@@ -241,6 +241,13 @@ export const FEED_ITEM_TTL_DAYS = defineInt("FEED_ITEM_TTL_DAYS", {
     "policy on expireAt deletes them after that (docs/api.md). 1..3650.",
 });
 
+export const PUSH_FEED = defineBoolean("PUSH_FEED", {
+  default: true,
+  description:
+    "Every push also writes a feed item (notifications/{uid}/items) and raises the recipient's unread count, " +
+    "and carries it as its badge. false: no feed, no badges (an app without a notification list).",
+});
+
 /** Days a feed item is kept, 1..3650. */
 export function feedItemTtlDays(): number {
   return Math.min(3_650, Math.max(1, FEED_ITEM_TTL_DAYS.value()));

@@ -9,6 +9,7 @@ import {
   deliveryLeaseMs,
   deliveryTtlDays,
   feedItemTtlDays,
+  PUSH_FEED,
   pushMessageTtlSeconds,
   sliceLeaseMs,
 } from "../params";
@@ -108,6 +109,7 @@ export async function pushDeps<S>(given: GivenDeps<S>): Promise<PushDeps<S & App
     tasks: given.tasks,
     breaker,
     ttlSeconds: given.ttlSeconds ?? pushMessageTtlSeconds(),
+    feedOn: given.feedOn ?? PUSH_FEED.value(),
     feedTtlDays: given.feedTtlDays ?? feedItemTtlDays(),
   };
 }

@@ -146,7 +146,7 @@ export async function deliverPush<Content>(
     const outcome = await sendPush(delivery, plan.content, audience, {
       ...deps,
       devices: stores.devices,
-      feed: feedOf(stores.notifications),
+      feed: deps.feedOn === false ? undefined : feedOf(stores.notifications),
     });
     const sendMs = Math.round(deps.now() - started) - prepareMs;
     Object.assign(counts, outcome.counts);

@@ -48,6 +48,8 @@ export type SendClock = {
   breaker?: CredentialBreaker | undefined;
   /** Every message's TTL in seconds (message.ts's default when absent). */
   ttlSeconds?: number | undefined;
+  /** `false`: no feed items, no badges (the PUSH_FEED param); on when absent. */
+  feedOn?: boolean | undefined;
   /** Days a feed item is kept (its `expireAt`); 90 when absent. */
   feedTtlDays?: number | undefined;
 };

@@ -87,7 +87,7 @@ export async function sendSlice<Content>(
     outcome = await sendPush(delivery, content, found, {
       ...deps,
       devices,
-      feed: feedOf(deps.stores.notifications),
+      feed: deps.feedOn === false ? undefined : feedOf(deps.stores.notifications),
     });
   } catch (error) {
     log.pushFinishFailed({ ...deliveryIds, error });
