@@ -20,6 +20,7 @@ afterEach(async () => {
   await deleteDevices(made.devices);
   await Promise.all([
     ...made.uids.map((uid) => db.recursiveDelete(db.collection("users").doc(uid))),
+    ...made.uids.map((uid) => db.recursiveDelete(db.collection("notifications").doc(uid))),
     ...made.uids.map((uid) => deleteDeliveriesWhere("uid", uid)),
     ...made.follows.map(([uid, follower]) => db.doc(`pushFollowNotices/${uid}_${follower}`).delete()),
   ]);
@@ -89,10 +90,11 @@ describe("a new follower", () => {
     );
     const messages = byToken(received);
     const common = {
-      data: { type: "follow", uid: followed.uid, followerId: follower.uid },
+      // With the badge: the followed user's unread count, this follow's feed item included.
+      data: { type: "follow", uid: followed.uid, followerId: follower.uid, unread: "1" },
       // As FCM's v1 API receives it: firebase-admin sends `channelId` as `channel_id`.
       android: { notification: { channel_id: "follows" } },
-      apns: { payload: { aps: { "thread-id": "followers" } } },
+      apns: { payload: { aps: { "thread-id": "followers", badge: 1 } } },
     };
     for (const device of [english, french, none]) {
       expect(messages.get(device.token)).toMatchObject({

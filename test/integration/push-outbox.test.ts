@@ -126,7 +126,14 @@ describe("a push request", () => {
     expect(notification(french)).toEqual({ title: "Spring sale", body: "Everything half price" });
     expect(notification(none)).toEqual({ title: "Spring sale", body: "Everything half price" });
     for (const message of received) {
-      expect(message.data).toEqual({ campaign: "spring", screen: "shop", type: "request", requestId: id });
+      // The request's data, the server's keys, and the badge (each user's first feed item).
+      expect(message.data).toEqual({
+        campaign: "spring",
+        screen: "shop",
+        type: "request",
+        requestId: id,
+        unread: "1",
+      });
       expect(message.android?.notification?.channel_id).toBe("announcements");
     }
 

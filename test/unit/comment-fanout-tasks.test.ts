@@ -86,8 +86,8 @@ describe("fanOutComment with the task path", () => {
           eventId: "event-1",
           slice: {
             index: 0,
-            // The author has no devices: nobody to send to, in no slice.
-            uids: Array.from({ length: 100 }, (_, f) => `follower-${f}`),
+            // The author has no devices, and is in the slice all the same: their feed item is written there.
+            uids: ["author", ...Array.from({ length: 100 }, (_, f) => `follower-${f}`)],
             devices: 200,
           },
           content: {
@@ -118,10 +118,10 @@ describe("fanOutComment with the task path", () => {
     );
     expect(calls).toMatchObject({ devicesRead: 3, counted: 1 });
     expect(tasks.reduce((sum, { task }) => sum + task.slice.devices, 0)).toBe(2_997);
-    // Every recipient with devices is in exactly one slice, never split (the author has none).
+    // Every recipient is in exactly one slice, never split (the author too, who has no device: their feed item).
     const uids = tasks.flatMap(({ task }) => task.slice.uids);
-    expect(new Set(uids).size).toBe(999);
-    expect(uids).toHaveLength(999);
+    expect(new Set(uids).size).toBe(1000);
+    expect(uids).toHaveLength(1000);
     expect(tasks.every(({ task }) => task.slice.devices <= 500 && task.slice.devices % 3 === 0)).toBe(true);
   });
 

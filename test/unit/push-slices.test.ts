@@ -15,11 +15,14 @@ describe("planSlices", () => {
     expect(slices[0]?.uids).toEqual([...(groups[0]?.uids ?? []), ...(groups[1]?.uids ?? [])]);
   });
 
-  it("drops groups without devices", () => {
-    expect(planSlices([group(30, 0), group(30, 0)])).toEqual([]);
-    expect(planSlices([group(30, 0, "a"), group(2, 3, "b")])).toEqual([
-      { index: 0, uids: ["b0", "b1"], devices: 3 },
+  it("keeps groups without devices: their recipients still get their feed items", () => {
+    expect(planSlices([group(2, 0, "a"), group(1, 0, "b")])).toEqual([
+      { index: 0, uids: ["a0", "a1", "b0"], devices: 0 },
     ]);
+    expect(planSlices([group(1, 0, "a"), group(2, 3, "b")])).toEqual([
+      { index: 0, uids: ["a0", "b0", "b1"], devices: 3 },
+    ]);
+    expect(planSlices([group(0, 0, "a")])).toEqual([]);
   });
 
   it("bounds the recipients of a slice even when they have few devices", () => {
@@ -39,12 +42,12 @@ describe("planSlices", () => {
     expect(() => planSlices([], { maxDevices: 10, maxUids: limit })).toThrow(RangeError);
   });
 
-  it("keeps every recipient with devices exactly once, and every slice within the limits", () => {
+  it("keeps every recipient exactly once, and every slice within the limits", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 200 }), (counts) => {
         const groups = counts.map((devices, g) => group(30, devices, `g${g}-`));
         const slices = planSlices(groups);
-        const expected = groups.filter((g) => g.devices > 0).flatMap((g) => g.uids);
+        const expected = groups.flatMap((g) => g.uids);
         expect(slices.flatMap((s) => s.uids)).toEqual(expected);
         expect(slices.reduce((n, s) => n + s.devices, 0)).toBe(counts.reduce((n, c) => n + c, 0));
         for (const [i, s] of slices.entries()) {

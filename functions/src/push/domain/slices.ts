@@ -5,7 +5,8 @@
  * makes one group per recipient, read from their device list). Groups are packed, in order, into slices of
  * at most `maxDevices` devices and `maxUids` recipients; a group is never split, so a slice may exceed
  * `maxDevices` only when a single group does (a user keeps at most 10 devices, so with the default limits
- * no slice exceeds 500). Groups without devices are dropped: nobody to send to.
+ * no slice exceeds 500). Groups without devices are kept: their recipients get their feed items from the
+ * slice, as a direct delivery gives them theirs.
  */
 import { createHash } from "node:crypto";
 
@@ -37,7 +38,7 @@ export function planSlices(
   const slices: AudienceSlice[] = [];
   let current: AudienceSlice | undefined;
   for (const group of groups) {
-    if (group.devices <= 0 || group.uids.length === 0) continue;
+    if (group.uids.length === 0) continue;
     const fits =
       current !== undefined &&
       current.devices + group.devices <= limits.maxDevices &&
