@@ -12,7 +12,16 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
-import { benchToken, fcmLog, progress, round, sleep, waitFor, writeInBatches } from "./bench-support.mjs";
+import {
+  PROJECT,
+  benchToken,
+  fcmLog,
+  progress,
+  round,
+  sleep,
+  waitFor,
+  writeInBatches,
+} from "./bench-support.mjs";
 import { feedProblems, feedState } from "../drills/feed.mjs";
 
 const require = createRequire(import.meta.url);
@@ -57,13 +66,19 @@ async function crashAndRetry(db, event, crashAt) {
   if (!outcome) throw new Error(`the retry: ${JSON.stringify(retry.result)} ${retry.stderr}`);
   let record = (await db.doc(`pushDeliveries/${event.id}`).get()).data();
   if (record?.status === "sending") {
-    // Killed while sending: nothing will end it but the sweeper (its lease ran out).
-    const { SweepStore } = require("../functions/lib/push/store/sweepStore.js");
-    const { DeliveryStore, MAX_GATE_ATTEMPTS } = require("../functions/lib/push/store/deliveryStore.js");
-    const { sweepDeliveries } = require("../functions/lib/push/sweepDeliveries.js");
-    const deliveries = new DeliveryStore(db, { maxAttempts: MAX_GATE_ATTEMPTS, leaseMs: 0 });
-    await sweepDeliveries({ store: new SweepStore(db, deliveries), now: () => Date.now() });
-    record = (await db.doc(`pushDeliveries/${event.id}`).get()).data();
+    // Killed while sending: nothing will end it but the sweeper (its lease ran out), run now in the
+    // Functions emulator (its error-level line goes to the emulators' log).
+    const response = await fetch(`http://127.0.0.1:5001/${PROJECT}/us-central1/sweepDeliveries-0`, {
+      method: "POST",
+    });
+    if (!response.ok) throw new Error(`sweepDeliveries-0 answered HTTP ${response.status}`);
+    record = await waitFor(
+      async () => {
+        const data = (await db.doc(`pushDeliveries/${event.id}`).get()).data();
+        return data?.status === "sending" ? undefined : data;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, what: `the sweep of pushDeliveries/${event.id}` },
+    );
   }
   return { crash_at: crashAt, retry: outcome, status: record?.status };
 }
