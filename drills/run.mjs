@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
+import { feedProblems, feedState } from "./feed.mjs";
 import { arrangePost, db, delivery, eventually, pushesPerToken, sleep, tally } from "./world.mjs";
 
 const require = createRequire(import.meta.url);
@@ -55,8 +56,11 @@ const LEASE_MS = 2_000;
 const CHILD = new URL("./child.mjs", import.meta.url).pathname;
 const TASKS_HOST = process.env.CLOUD_TASKS_EMULATOR_HOST ?? "127.0.0.1:9499";
 
-/** Runs the trigger's handler once in a child; resolves with its exit and its one JSON line. */
-function runTrigger(event, { crashAt, threshold = 1_000_000, tasksHost = TASKS_HOST } = {}) {
+/**
+ * Runs the trigger's handler once in a child; resolves with its exit and its one JSON line. `started(child)`
+ * is told the child once it is spawned (a drill that kills it itself).
+ */
+function runTrigger(event, { crashAt, threshold = 1_000_000, tasksHost = TASKS_HOST, started } = {}) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CHILD, JSON.stringify({ event, leaseMs: LEASE_MS, threshold })], {
       env: {
@@ -66,6 +70,7 @@ function runTrigger(event, { crashAt, threshold = 1_000_000, tasksHost = TASKS_H
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    started?.(child);
     let out = "";
     let err = "";
     child.stdout.on("data", (chunk) => (out += chunk));
@@ -452,6 +457,178 @@ drills.push(
   connectionFaultDrill("reset", "direct"),
   connectionFaultDrill("goaway", "slice"),
   connectionFaultDrill("reset", "slice"),
+);
+
+/**
+ * The feed under a killed comment delivery (docs/delivery.md, "The feed"): a quarter of the followers have
+ * no device (their item is tied to no push), and every fifth already has an older unread item counted in
+ * `unread`. The delivery is killed (after its first batch was answered; with its first batch in flight, its
+ * items written; in the middle of enqueueing slices), then retried (and swept) as the drills above do.
+ * Afterwards, read with the Admin SDK: every recipient sent a push has that delivery's item, nobody has two,
+ * and every recipient's `unread` is their number of unread items.
+ */
+async function arrangeFeedPost({ followers, devicesEach }) {
+  const arranged = await arrangePost({
+    followers,
+    devicesOf: (f) => (f % 4 === 3 ? 0 : devicesEach),
+  });
+  const { Timestamp, FieldValue } = require("firebase-admin/firestore");
+  const olderId = `${arranged.event.id}-older`;
+  const batch = db.batch();
+  arranged.uids.forEach((uid, f) => {
+    if (f % 5 !== 0) return;
+    batch.create(db.doc(`notifications/${uid}/items/${olderId}`), {
+      kind: "comment",
+      title: "An older push",
+      body: null,
+      data: {},
+      createdAt: Timestamp.now(),
+      read: false,
+    });
+    batch.set(db.doc(`notifications/${uid}`), { unread: FieldValue.increment(1) }, { merge: true });
+  });
+  await batch.commit();
+  const recipients = [arranged.author, ...arranged.uids];
+  const bare = new Set(recipients.filter((uid) => !arranged.devices.some((d) => d.uid === uid)));
+  return { ...arranged, olderId, recipients, bare };
+}
+
+/** The feed checks after the delivery of `arranged.event`; a line of figures for the drill's note. */
+async function checkFeed(arranged) {
+  const perToken = await pushesPerToken(arranged.tokens);
+  const counts = tally(perToken);
+  check(counts.more === 0, `a device got two pushes: ${JSON.stringify(counts)}`);
+  const pushed = new Map();
+  for (const { uid, token } of arranged.devices) {
+    if (perToken.get(token) > 0) pushed.set(uid, [arranged.event.id]);
+  }
+  const state = await feedState(db, arranged.recipients);
+  const found = feedProblems(state, { deliveryIds: [arranged.olderId, arranged.event.id], pushed });
+  check(
+    found.problems.length === 0,
+    `${found.problems.length} feed problems: ${found.problems.slice(0, 5).join("; ")}`,
+  );
+  const fed = [...state].filter(([, s]) => s.items.some((item) => item.id === arranged.event.id));
+  const fedBare = fed.filter(([uid]) => arranged.bare.has(uid)).length;
+  return {
+    fed: fed.length,
+    line:
+      `${pushed.size} of ${arranged.recipients.length} recipients pushed (${counts.once} devices once, none twice); ` +
+      `${fed.length} have the item (${fedBare} without a device), none two; unread = unread items for all`,
+  };
+}
+
+drills.push(
+  {
+    name: "feed: killed after the first batch was answered: pushed ⇒ one item, none twice, unread = unread items",
+    async run() {
+      // 1,000 followers (750 of 2 devices, 250 of none) and the author: pages of 50, 500 and 451. The first
+      // batch is the first page; the pages after the next are not fed when it is answered.
+      const arranged = await arrangeFeedPost({ followers: 1000, devicesEach: 2 });
+      const { event } = arranged;
+      const first = await runTrigger(event, { crashAt: "sent-batch:1" });
+      check(first.signal === "SIGKILL", `the first run was not killed (exit ${first.code}, ${first.signal})`);
+      await sleep(LEASE_MS + 200);
+      const retry = await runTrigger(event);
+      check(retry.result?.outcome?.kind === "already-handled", `the retry: ${JSON.stringify(retry.result)}`);
+      await sweep();
+      const record = await eventually(
+        () => delivery(event.id),
+        (d) => d?.status !== "sending",
+        20_000,
+      );
+      check(record.status === "failed", `record: ${JSON.stringify(record)}`);
+      const { line, fed } = await checkFeed(arranged);
+      check(fed < arranged.recipients.length, "every recipient was fed: the kill came too late to matter");
+      return line;
+    },
+  },
+  {
+    name: "feed: killed with its first batch in flight, its items written: pushed ⇒ one item, unread exact",
+    async run() {
+      // 120 followers (90 of 2 devices, 30 of none) and the author; FCM answers after 3 s, so the run is
+      // killed after its first page's items were committed and while its first batch is out.
+      const arranged = await arrangeFeedPost({ followers: 120, devicesEach: 2 });
+      const { event } = arranged;
+      const itemRefs = arranged.recipients.map((uid) => db.doc(`notifications/${uid}/items/${event.id}`));
+      await setFcmLatency(3_000);
+      let first;
+      let killedAfterItems = 0;
+      try {
+        first = await runTrigger(event, {
+          started: (child) => {
+            void (async () => {
+              const written = await eventually(
+                async () => (await db.getAll(...itemRefs)).filter((s) => s.exists).length,
+                (n) => n > 0,
+                30_000,
+              );
+              await sleep(500); // the batch's requests are out
+              killedAfterItems = written;
+              child.kill("SIGKILL");
+            })();
+          },
+        });
+      } finally {
+        await setFcmLatency(0);
+      }
+      check(first.signal === "SIGKILL", `the first run was not killed (exit ${first.code}, ${first.signal})`);
+      check(killedAfterItems > 0, "killed before any item was written");
+      await sleep(Math.max(LEASE_MS, 3_000) + 1_000); // the in-flight batch lands in the FCM emulator's log
+      const retry = await runTrigger(event);
+      check(retry.result?.outcome?.kind === "already-handled", `the retry: ${JSON.stringify(retry.result)}`);
+      await sweep();
+      const record = await eventually(
+        () => delivery(event.id),
+        (d) => d?.status !== "sending",
+        20_000,
+      );
+      check(record.status === "failed", `record: ${JSON.stringify(record)}`);
+      const { line } = await checkFeed(arranged);
+      return `killed once ${killedAfterItems} items were written; ${line}`;
+    },
+  },
+  {
+    name: "feed: killed in the middle of enqueueing slices, resumed: every recipient with a device one item, unread exact",
+    async run() {
+      // 200 followers (150 of 10 devices, 50 of none) and the author: 1,500 devices, 3 slices of 500. Slices
+      // 0 and 1 are enqueued and write their recipients' items; the run dies with slice 2 in flight; the
+      // retry enqueues all again (repeats refused) and slice 2's items are written by its own task.
+      const arranged = await arrangeFeedPost({ followers: 200, devicesEach: 10 });
+      const { event } = arranged;
+      const proxy = await tasksProxy(({ taskName }) =>
+        /-[01]$/.test(taskName) ? { kind: "forward" } : { kind: "hang" },
+      );
+      let first;
+      try {
+        first = await runTrigger(event, { crashAt: "enqueue:2", threshold: 5, tasksHost: proxy.host });
+      } finally {
+        await proxy.close();
+      }
+      check(first.signal === "SIGKILL", `the first run was not killed (exit ${first.code}, ${first.signal})`);
+      await sleep(LEASE_MS + 200);
+      const retry = await runTrigger(event, { threshold: 5 });
+      check(
+        retry.result?.outcome?.kind === "enqueued",
+        `the retry: ${JSON.stringify(retry.result)} ${retry.stderr}`,
+      );
+      const record = await eventually(
+        () => delivery(event.id),
+        (d) => d?.status !== "sending",
+        120_000,
+      );
+      check(
+        record.status === "done" && record.sent === arranged.tokens.length,
+        `record: ${JSON.stringify({ ...record, content: undefined })}`,
+      );
+      const { line, fed } = await checkFeed(arranged);
+      // Every recipient with a device is in a slice, and every slice ended `done`: each has their item. Those
+      // without a device are in no slice (domain/slices.ts drops them), so through tasks they get none.
+      const withDevice = arranged.recipients.length - arranged.bare.size;
+      check(fed >= withDevice, `${fed} fed, of ${withDevice} recipients with a device`);
+      return `${record.slices} slices; ${line}; ${arranged.recipients.length - fed} of the ${arranged.bare.size} without a device got no item (in no slice)`;
+    },
+  },
 );
 
 async function main() {

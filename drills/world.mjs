@@ -14,8 +14,12 @@ const FCM = `http://${process.env.FCM_EMULATOR_HOST ?? "127.0.0.1:9599"}`;
 
 export const db = getFirestore(initializeApp({ projectId: PROJECT_ID }, `drills-${randomUUID()}`));
 
-/** A post by a fresh author with `followers` subscribed followers of `devicesEach` devices each. */
-export async function arrangePost({ followers, devicesEach }) {
+/**
+ * A post by a fresh author (no devices) with `followers` subscribed followers of `devicesEach` devices each,
+ * or of `devicesOf(f)` devices for follower `f` (0: a recipient without any device). `uids` are the
+ * followers', `author` the post's.
+ */
+export async function arrangePost({ followers, devicesEach, devicesOf = () => devicesEach }) {
   const run = randomUUID().slice(0, 8);
   const postId = `drill-post-${run}`;
   const author = `drill-author-${run}`;
@@ -26,10 +30,12 @@ export async function arrangePost({ followers, devicesEach }) {
   void writer.set(db.doc(`users/${commenter}`), { displayName: "Drill" });
   const tokens = [];
   const devices = [];
+  const uids = [];
   for (let f = 0; f < followers; f++) {
     const uid = `drill-f${f}-${run}`;
+    uids.push(uid);
     void writer.set(db.doc(`posts/${postId}/subscribers/${uid}`), { muted: false, since: now });
-    for (let d = 0; d < devicesEach; d++) {
+    for (let d = 0; d < devicesOf(f); d++) {
       const token = `drill-${run}-${f}-${d}-${randomUUID()}`;
       tokens.push(token);
       devices.push({
@@ -46,6 +52,9 @@ export async function arrangePost({ followers, devicesEach }) {
   const commentId = `drill-comment-${run}`;
   return {
     tokens,
+    devices,
+    uids,
+    author,
     event: {
       id: `drill-event-${run}`,
       params: { postId, commentId },
