@@ -14,7 +14,7 @@ const quick = process.argv.includes("--quick") ? " --quick" : "";
 const SESSIONS = [
   [
     "main",
-    "coldstart,ceiling_0ms,ceiling_http1,ceiling_20ms,baseline_0ms,baseline_20ms,e2e,fanout_small,fanout,quiet,tasks,flood",
+    "coldstart,ceiling_0ms,ceiling_http1,ceiling_20ms,baseline_0ms,baseline_20ms,e2e,fanout_small,fanout,quiet,unread,tasks,flood",
   ],
   ["memory", "fanout_memory,digest_memory"],
   ["prune", "prune"],

@@ -18,6 +18,7 @@ import { measurePrune } from "./pruning.mjs";
 import { measureMemory } from "./fanout.mjs";
 import { measureBaseline, measureCeiling } from "./sending.mjs";
 import { measureTasks } from "./tasks.bench.mjs";
+import { measureUnreadExact } from "./unread.mjs";
 import {
   cleanUpPostWorld,
   measureEndToEnd,
@@ -41,6 +42,7 @@ const PARTS = [
   "fanout_small",
   "fanout",
   "quiet",
+  "unread",
   "tasks",
   "fanout_memory",
   "digest_memory",
@@ -106,6 +108,7 @@ const TARGETS = {
   quiet_fanout_ratio: { at_least: 0.9 },
   writes_per_recipient: { at_most: 2.0 },
   feed_fanout_ratio: { at_least: 0.7 },
+  unread_exact: { is: true },
   prune_memory_ratio: { at_most: 1.3 },
   coldstart_ratio: { at_most: 1.5 },
 };
@@ -136,6 +139,9 @@ function machine() {
 
 function verdict(name, value) {
   const target = TARGETS[name];
+  if ("is" in target) {
+    return { target: `= ${target.is}`, met: typeof value === "boolean" ? value === target.is : null };
+  }
   const text = "at_least" in target ? `≥ ${target.at_least}` : `≤ ${target.at_most}`;
   if (typeof value !== "number") return { target: text, met: null };
   return { target: text, met: "at_least" in target ? value >= target.at_least : value <= target.at_most };
@@ -285,6 +291,13 @@ function table(results) {
         : `${na(results.quiet?.quiet_messages)} of ${na(results.quiet?.quiet?.messages)} silent; the same fan-out with preferences and no quiet hours ${na(results.quiet?.loud?.messages_per_s, " msg/s")}`,
     ],
     ["quiet_fanout_ratio", na(results.quiet_fanout_ratio), "write → last push, same devices, same run"],
+    [
+      "unread_exact",
+      na(results.unread_exact),
+      results.unread?.error
+        ? `not measured: ${results.unread.error}`
+        : `${na(results.unread?.recipients)} recipients, ${na(results.unread?.items)} items from ${na(results.unread?.deliveries)} deliveries at once (one crashed and retried); mismatches ${na(results.unread?.mismatches?.length)}`,
+    ],
     [
       "writes_per_recipient",
       na(results.writes_per_recipient),
@@ -453,6 +466,10 @@ async function measure() {
     results.ceiling.at_0ms_again = await attempt("ceiling_0ms", () =>
       measureCeiling({ messages: SIZES.ceilingMessages, latencyMs: 0 }),
     );
+    // 20 comments at once to the same 200 recipients, one delivery crashed and retried: every count exact?
+    results.unread = await attempt("unread", () =>
+      measureUnreadExact(db, quick ? { posts: 5, recipients: 50 } : {}),
+    );
     results.tasks = await attempt("tasks", () =>
       measureTasks(db, { devices: SIZES.tasks.devices, latencyMs: 0 }),
     );
@@ -530,6 +547,8 @@ function compare(results) {
   results.digest_reads_per_recipient = results.digest_memory?.reads?.digest_reads_per_recipient ?? null;
   results.writes_per_recipient = results.fanout_memory?.reads?.writes_per_recipient ?? null;
   results.feed_fanout_ratio = results.fanout_memory?.feed?.feed_fanout_ratio ?? null;
+  results.unread_exact =
+    typeof results.unread?.unread_exact === "boolean" ? results.unread.unread_exact : null;
   results.quiet_fanout_ratio = ratio(
     results.quiet?.quiet?.messages_per_s,
     results.quiet?.loud?.messages_per_s,
