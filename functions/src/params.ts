@@ -248,9 +248,18 @@ export const PUSH_FEED = defineBoolean("PUSH_FEED", {
     "and carries it as its badge. false: no feed, no badges (an app without a notification list).",
 });
 
-/** Days a feed item is kept, 1..3650. */
+/** Days a feed item is kept, 1..3650; 90 when the param is unset (it reads 0 outside a deploy or the emulator). */
 export function feedItemTtlDays(): number {
-  return Math.min(3_650, Math.max(1, FEED_ITEM_TTL_DAYS.value()));
+  const days = FEED_ITEM_TTL_DAYS.value();
+  return days > 0 ? Math.min(3_650, days) : 90;
+}
+
+/**
+ * Whether pushes write feed items and carry badges: unless PUSH_FEED is set to false. An unset boolean param
+ * reads false outside a deploy or the emulator (a script, a drill's child process), where the feed stays on.
+ */
+export function feedEnabled(): boolean {
+  return process.env.PUSH_FEED === undefined || PUSH_FEED.value();
 }
 
 /** The coalescing window in ms (0: off), clamped to 0..3600 s. */

@@ -9,7 +9,7 @@ import {
   deliveryLeaseMs,
   deliveryTtlDays,
   feedItemTtlDays,
-  PUSH_FEED,
+  feedEnabled,
   pushMessageTtlSeconds,
   sliceLeaseMs,
 } from "../params";
@@ -109,7 +109,7 @@ export async function pushDeps<S>(given: GivenDeps<S>): Promise<PushDeps<S & App
     tasks: given.tasks,
     breaker,
     ttlSeconds: given.ttlSeconds ?? pushMessageTtlSeconds(),
-    feedOn: given.feedOn ?? PUSH_FEED.value(),
+    feedOn: given.feedOn ?? feedEnabled(),
     feedTtlDays: given.feedTtlDays ?? feedItemTtlDays(),
   };
 }
