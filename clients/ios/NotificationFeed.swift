@@ -28,6 +28,9 @@ struct FeedPage {
     let next: DocumentSnapshot?
 }
 
+/// `markRead` was given no ids: `markAllRead()` marks them all.
+struct NoItemsNamed: Error {}
+
 @MainActor
 final class NotificationFeed {
     static let shared = NotificationFeed()
@@ -58,7 +61,7 @@ final class NotificationFeed {
     }
 
     /// The newest `pageSize` items, live (a new push, an item read elsewhere); older ones: `page(after: next)`.
-    func watchLatest(pageSize: Int = pageSize, _ listener: @escaping (FeedPage) -> Void) -> ListenerRegistration? {
+    func watchLatest(pageSize: Int = NotificationFeed.pageSize, _ listener: @escaping (FeedPage) -> Void) -> ListenerRegistration? {
         guard let uid = Auth.auth().currentUser?.uid else { return nil }
         return newestFirst(uid).limit(to: pageSize).addSnapshotListener { snapshot, _ in
             guard let snapshot else { return }
@@ -67,7 +70,7 @@ final class NotificationFeed {
     }
 
     /// One page, newest first: the first without `after`, the next with the `next` of the one before.
-    func page(after: DocumentSnapshot? = nil, pageSize: Int = pageSize) async throws -> FeedPage {
+    func page(after: DocumentSnapshot? = nil, pageSize: Int = NotificationFeed.pageSize) async throws -> FeedPage {
         guard let uid = Auth.auth().currentUser?.uid else { return FeedPage(items: [], next: nil) }
         var query = newestFirst(uid)
         if let after { query = query.start(afterDocument: after) }
@@ -78,7 +81,7 @@ final class NotificationFeed {
     /// Marks these items read (unknown ids are ignored; again is harmless); answers the unread count after.
     @discardableResult
     func markRead(_ ids: [String]) async throws -> Int {
-        precondition(!ids.isEmpty, "name at least one item (markAllRead marks them all)")
+        guard !ids.isEmpty else { throw NoItemsNamed() }
         let unique = Array(Set(ids))
         var unread = 0
         for start in stride(from: 0, to: unique.count, by: Self.markReadMaxIds) {
