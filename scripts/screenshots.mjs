@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -18,6 +19,7 @@ const OUT = path.join(ROOT, "docs", "img");
 const INBOX = `http://${HOSTS.fcm}/`;
 const PUSH_TIMEOUT_MS = 60_000;
 const DEAD_TOKEN = "unregistered-demo-fcm-token-bob-old-laptop";
+const { listEntryOf } = createRequire(import.meta.url)("../functions/lib/devices/seed.js");
 
 function say(line) {
   console.log(`[screenshots] ${line}`);
@@ -36,8 +38,9 @@ async function addDeadDevice() {
   const { getFirestore, FieldValue } = await import("firebase-admin/firestore");
   const app = initializeApp({ projectId: PROJECT_ID }, "screenshots");
   try {
+    const db = getFirestore(app);
     const id = createHash("sha256").update(DEAD_TOKEN, "utf8").digest("hex");
-    await getFirestore(app).collection("devices").doc(id).set({
+    const device = {
       uid: DEMO_USERS.bob.uid,
       token: DEAD_TOKEN,
       platform: "web",
@@ -45,7 +48,16 @@ async function addDeadDevice() {
       appVersion: "0.9.0",
       createdAt: FieldValue.serverTimestamp(),
       lastSeenAt: FieldValue.serverTimestamp(),
-    });
+    };
+    // The device and its entry on its owner's list, which is what a fan-out reads (docs/api.md).
+    const batch = db.batch();
+    batch.set(db.collection("devices").doc(id), device);
+    batch.set(
+      db.collection("userDevices").doc(device.uid),
+      { devices: { [id]: listEntryOf(device) } },
+      { merge: true },
+    );
+    await batch.commit();
   } finally {
     await deleteApp(app);
   }

@@ -16,12 +16,25 @@ class PushMessagingService : FirebaseMessagingService() {
 
     /**
      * In the background the system shows the notification itself, on the message's channel and grouped by
-     * its tag (a comment's post id). In the foreground FCM hands it here instead; show it the same way, with
-     * a tap routed by its `data.type` (PushRoute).
+     * its tag (a comment's post id), and launchers that show counts take the backend's `notification_count`
+     * (the unread count) as the app's badge. In the foreground FCM hands it here instead; show it the same
+     * way, with a tap routed by its `data.type` (PushRoute) and the count as its number.
+     *
+     * A silent badge update (data only, `data.type` "badge": the user read items on one of their devices)
+     * always comes here, in the foreground and the background alike: it changes the count and shows nothing.
      */
     override fun onMessageReceived(message: RemoteMessage) {
-        val notification = message.notification ?: return
+        // Every push carries the user's unread count (`data.unread`), its own feed item included.
+        val unread = UnreadBadge.of(message.data)
+        if (unread != null) UnreadBadge.update(unread)
         val notifications = NotificationManagerCompat.from(this)
+        if (message.data["type"] == "badge") {
+            // Everything was read elsewhere: the shown notifications are stale, and with them gone the
+            // launcher's dot or count goes too (Android has no API to set a launcher's number by itself).
+            if (unread == 0) notifications.cancelAll()
+            return
+        }
+        val notification = message.notification ?: return
         // Off when the user turned notifications off, or on Android 13+ has not granted POST_NOTIFICATIONS.
         if (!notifications.areNotificationsEnabled()) return
         val route = PushRoute.of(message.data)
@@ -44,6 +57,8 @@ class PushMessagingService : FirebaseMessagingService() {
             .setContentIntent(open)
             .setPriority(if (quiet) NotificationCompat.PRIORITY_LOW else NotificationCompat.PRIORITY_DEFAULT)
             .setSilent(quiet)
+            // Launchers that show a number show this one (the same as the backend's notification_count).
+            .setNumber(unread ?: 0)
             .build()
         try {
             // The tag groups a post's pushes (a newer one replaces the older); other kinds set none.

@@ -40,6 +40,8 @@ sealed class PushRoute {
             "request" -> data["requestId"]?.let { requestId ->
                 Announcement(requestId, data.filterKeys { it != "type" && it != "requestId" })
             } ?: Home
+            // A silent badge update is never shown, so never tapped (PushMessagingService): only the count changes.
+            "badge" -> Home
             else -> Home
         }
 

@@ -1,5 +1,6 @@
 // The app delegate's part in push: App Check before FirebaseApp.configure(), notification permission, APNs
-// registration and the APNs token hand-off to FCM, foreground presentation, and the background refresh.
+// registration and the APNs token hand-off to FCM, foreground presentation, the app badge (every push's
+// `aps.badge`, and the silent badge updates), and the background refresh.
 // With SwiftUI, attach it with `@UIApplicationDelegateAdaptor(AppDelegate.self) var appDelegate`.
 import FirebaseAppCheck
 import FirebaseCore
@@ -49,17 +50,36 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
         print("Push: APNs registration failed: \(error)")
     }
 
+    /// A background push: the silent badge update (`data.type` "badge", `aps.content-available`, no alert)
+    /// that the backend sends every device of a user who read items on one of them. It changes the app
+    /// icon's badge to `data.unread` and shows nothing. (Every other push sets the badge by its own
+    /// `aps.badge`.) Needs Background Modes > Remote notifications; iOS delivers background pushes at its
+    /// discretion, not at all to an app the user force-quit, and the next push carries the right count anyway.
+    func application(
+        _ application: UIApplication,
+        didReceiveRemoteNotification userInfo: [AnyHashable: Any]
+    ) async -> UIBackgroundFetchResult {
+        guard userInfo["type"] as? String == "badge",
+              let unread = (userInfo["unread"] as? String).flatMap(Int.init)
+        else { return .noData }
+        await NotificationFeed.setBadge(unread)
+        // Everything was read elsewhere: the pushes still in Notification Center are stale.
+        if unread == 0 { UNUserNotificationCenter.current().removeAllDeliveredNotifications() }
+        return .newData
+    }
+
     // MARK: UNUserNotificationCenterDelegate
 
-    /// A push arriving while the app is in the foreground is shown too (iOS hides it otherwise). One sent
-    /// during the user's quiet hours (`data.quiet` "true", NotificationPreferences.swift) goes to the
-    /// list only, without a banner or a sound, as the system treats it in the background (passive).
+    /// A push arriving while the app is in the foreground is shown too (iOS hides it otherwise), and its
+    /// `aps.badge` (the user's unread count) applied: without `.badge` here, iOS ignores it in the foreground.
+    /// One sent during the user's quiet hours (`data.quiet` "true", NotificationPreferences.swift) goes to
+    /// the list only, without a banner or a sound, as the system treats it in the background (passive).
     func userNotificationCenter(
         _ center: UNUserNotificationCenter,
         willPresent notification: UNNotification
     ) async -> UNNotificationPresentationOptions {
-        if notification.request.content.userInfo["quiet"] as? String == "true" { return [.list] }
-        return [.banner, .list, .sound]
+        if notification.request.content.userInfo["quiet"] as? String == "true" { return [.list, .badge] }
+        return [.banner, .list, .sound, .badge]
     }
 
     /// The user opened a push: `data` arrives as userInfo (type, postId, followerId, requestId, ...), and

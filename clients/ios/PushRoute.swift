@@ -35,6 +35,9 @@ enum PushRoute: Equatable {
             } else {
                 self = .home
             }
+        case "badge":
+            // A silent badge update has no alert: it is never shown, so never tapped (AppDelegate).
+            self = .home
         default:
             self = .home
         }

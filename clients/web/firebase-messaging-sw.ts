@@ -7,9 +7,12 @@
 //   /firebase-messaging-sw.js?firebaseConfig=<URL-encoded JSON>
 // (see `serviceWorkerUrl` in README.md). Notification messages (the backend sends `notification` with every
 // push) are shown by the SDK itself; this worker starts messaging, makes a push sent during the recipient's
-// quiet hours show silently (quietPush.ts), and routes a tap by the push's `data.type` (pushRoute.ts).
+// quiet hours show silently (quietPush.ts), routes a tap by the push's `data.type` (pushRoute.ts), and sets
+// the app badge from every push's `data.unread`, a silent badge update (`data.type: "badge"`) included, which
+// it never shows (appBadge.ts).
 import { initializeApp } from "firebase/app";
-import { getMessaging, onBackgroundMessage } from "firebase/messaging/sw";
+import { getMessaging, type MessagePayload, onBackgroundMessage } from "firebase/messaging/sw";
+import { type BadgeNavigator, isBadgeUpdate, setAppBadgeFrom } from "./appBadge";
 import { pathOf, routeOf } from "./pushRoute";
 import { shownQuietly } from "./quietPush";
 
@@ -23,6 +26,7 @@ type NotificationClick = Event & {
 type PushData = { FCM_MSG?: { data?: Record<string, string> } };
 const worker = self as unknown as {
   location: Location;
+  navigator: BadgeNavigator;
   registration: {
     showNotification(
       title: string,
@@ -66,10 +70,19 @@ worker.addEventListener("notificationclick", (event) => {
 const config = new URL(location.href).searchParams.get("firebaseConfig");
 if (config) {
   const messaging = getMessaging(initializeApp(JSON.parse(config) as Record<string, string>));
-  onBackgroundMessage(messaging, (payload) => {
-    // Data-only messages land here; this backend sends none, so there is nothing to show by hand.
-    console.debug("push received in the background", payload.data);
-  });
+  // Every push while no page of the app is in front lands here too (after the SDK showed its notification):
+  // the badge follows its `data.unread`. A badge update (data only: `type: "badge"`, after the user read
+  // items on one of their devices) changes the badge and nothing else: it is never shown, so it is never
+  // tapped. (Chrome may show its own "site updated in the background" notice when a site's pushes show
+  // nothing too often; a badge update comes only after the user read something, so rarely.)
+  const inBackground = async (payload: MessagePayload): Promise<void> => {
+    await setAppBadgeFrom(payload.data, worker.navigator);
+    if (!isBadgeUpdate(payload.data)) console.debug("push received in the background", payload.data);
+  };
+  // The SDK awaits what the handler returns, inside the push event's waitUntil: the worker lives until the
+  // badge is set, though the handler's type says void.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
+  onBackgroundMessage(messaging, inBackground);
 } else {
   console.error(
     "firebase-messaging-sw.js: no ?firebaseConfig= in the service worker's URL: pushes cannot start",

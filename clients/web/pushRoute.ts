@@ -1,6 +1,8 @@
 // Where a tap on a push goes, from its `data.type` (docs/api.md "The push message", "Digests", "Push kinds";
 // adding a kind: docs/kinds.md "The clients"). One pure function for the page and the service worker alike.
 // An unknown type opens the app's home: a kind newer than this app version must still open something.
+// A silent badge update (`data.type: "badge"`) is never shown, so never tapped: `isShownPush` says which
+// pushes to show at all (the page's foreground pushes; the service worker never shows a data-only one).
 
 /** A screen of the app a push opens. */
 export type PushRoute =
@@ -32,9 +34,17 @@ export function routeOf(data: Readonly<Record<string, string | undefined>>): Pus
       );
       return { screen: "announcement", requestId: data.requestId, data: Object.fromEntries(own) };
     }
+    case "badge":
+      // Never shown (isShownPush): only the app badge changes (appBadge.ts). Home, should one be opened anyway.
+      return home;
     default:
       return home;
   }
+}
+
+/** Whether a push is one to show the user: every push but a silent badge update (`data.type: "badge"`). */
+export function isShownPush(data: Readonly<Record<string, string | undefined>>): boolean {
+  return data.type !== "badge";
 }
 
 /** The app's path for a route (adapt to your router). */

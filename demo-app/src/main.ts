@@ -26,7 +26,9 @@ import {
   type Unsubscribe,
 } from "firebase/firestore";
 import { connectFunctionsEmulator, getFunctions } from "firebase/functions";
+import { setAppBadge } from "../../clients/web/appBadge";
 import { startAppCheck } from "../../clients/web/appCheck";
+import { type FeedItem, NotificationFeed } from "../../clients/web/notificationFeed";
 import {
   deviceTimeZone,
   NotificationPreferences,
@@ -34,7 +36,7 @@ import {
   type Preferences,
 } from "../../clients/web/notificationPreferences";
 import { type ForegroundPush, WebPush } from "../../clients/web/pushRegistration";
-import { routeOf } from "../../clients/web/pushRoute";
+import { isShownPush, routeOf } from "../../clients/web/pushRoute";
 import { isQuietPush } from "../../clients/web/quietPush";
 
 interface DemoConfig {
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
   connectFunctionsEmulator(functions, ...hostPort(config.emulators.functions));
   const push = new WebPush({ app, functions, storage: sessionStorage, fcmEmulatorUrl: config.emulators.fcm });
   const preferences = new NotificationPreferences({ app, functions, firestore: db });
+  const feed = new NotificationFeed({ app, functions, firestore: db });
 
   const postId = new URLSearchParams(location.search).get("post") || config.post.id;
   $<HTMLAnchorElement>("inbox-link").href = `${config.emulators.fcm}/?postId=${encodeURIComponent(postId)}`;
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
     stopSignedIn = undefined;
     $("who").hidden = !user;
     $("sign-in").hidden = Boolean(user);
-    for (const id of ["device", "preferences", "post", "pushes-panel"]) $(id).hidden = !user;
+    for (const id of ["feed-panel", "device", "preferences", "post", "pushes-panel"]) $(id).hidden = !user;
     if (user) stopSignedIn = signedIn(user);
   });
 
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
   function signedIn(user: User): () => void {
     const known = config.users.find((candidate) => candidate.uid === user.uid);
     $("who-name").textContent = known?.displayName ?? user.email ?? user.uid;
-    const stops: (() => void)[] = [watchPost(user), watchComments(), editPreferences(user)];
+    const stops: (() => void)[] = [watchFeed(user), watchPost(user), watchComments(), editPreferences(user)];
     const stopPushes = { current: (): void => undefined };
     stops.push(() => stopPushes.current());
 
@@ -161,6 +164,88 @@ async function main(): Promise<void> {
         .finally(() => (send.disabled = false));
     };
     return () => stops.forEach((stop) => stop());
+  }
+
+  // --- The bell and the feed ---------------------------------------------------------------------------
+  /**
+   * The unread count (`notifications/{uid}.unread`) on the bell, the tab's title and the app badge, and the
+   * newest items, live: both are Firestore listeners, so reading in another window (or on a phone) shows
+   * here at once, without a reload. Items are marked read through `markNotificationsRead`.
+   */
+  function watchFeed(user: User): () => void {
+    let active = true;
+    let unread = 0;
+    const markAll = $<HTMLButtonElement>("mark-all-read");
+    const showCount = (count: number) => {
+      unread = count;
+      $("unread-count").textContent = String(count);
+      $("bell").classList.toggle("has-unread", count > 0);
+      $("bell").setAttribute("aria-label", `Notifications: ${count} unread`);
+      markAll.disabled = count === 0;
+      document.title = count > 0 ? `(${count}) Push demo` : "Push demo";
+      // The installed app's icon too, where the browser supports it (clients/web/appBadge.ts).
+      void setAppBadge(count);
+    };
+    const markRead = (ids: string[] | "all") => {
+      $("feed-error").hidden = true;
+      return (ids === "all" ? feed.markAllRead() : feed.markRead(ids)).catch(
+        (error: unknown) => active && showError("feed", error),
+      );
+    };
+    const showItems = (items: FeedItem[]) => {
+      $("feed-empty").hidden = items.length > 0;
+      $("feed").replaceChildren(
+        ...items.map((item) => {
+          const li = el("li", item.read ? "read" : "unread");
+          li.dataset.id = item.id;
+          li.dataset.kind = item.kind;
+          li.append(
+            el("div", "title", item.title || "(no title)"),
+            el("div", "body", item.body ?? ""),
+            el("div", "time", item.createdAt ? item.createdAt.toLocaleTimeString() : ""),
+          );
+          if (!item.read) {
+            li.title = "Mark read";
+            li.onclick = () => {
+              li.onclick = null;
+              // Read, then open its post when it is another one (a tap on the push would go there too).
+              const route = routeOf(item.data);
+              void markRead([item.id]).then(() => {
+                if (active && route.screen === "post" && route.postId !== postId)
+                  location.search = `?post=${encodeURIComponent(route.postId)}`;
+              });
+            };
+          }
+          return li;
+        }),
+      );
+    };
+    $("feed").replaceChildren();
+    $("feed-error").hidden = true;
+    showCount(0);
+    const stopCount = feed.watchUnread(
+      user.uid,
+      (count) => active && showCount(count),
+      (error) => showError("feed", error),
+    );
+    const stopItems = feed.watchLatest(
+      user.uid,
+      ({ items }) => active && showItems(items),
+      { pageSize: 20 },
+      (error) => showError("feed", error),
+    );
+    markAll.onclick = () => {
+      markAll.disabled = true;
+      void markRead("all").finally(() => (markAll.disabled = unread === 0));
+    };
+    return () => {
+      active = false;
+      stopCount();
+      stopItems();
+      markAll.onclick = null;
+      document.title = "Push demo";
+      void setAppBadge(0);
+    };
   }
 
   // --- Notification preferences ---------------------------------------------------------------------
@@ -288,6 +373,9 @@ async function main(): Promise<void> {
     list.replaceChildren();
     const seen = new Set<string>();
     const show = (item: ForegroundPush, atTop: boolean) => {
+      // A silent badge update (data.type "badge", after this user read items somewhere) is never shown:
+      // the bell above already follows the count.
+      if (!isShownPush(item.data)) return;
       const key = `${item.at}|${item.title ?? ""}|${item.body ?? ""}`;
       if (seen.has(key)) return;
       seen.add(key);
@@ -321,9 +409,12 @@ async function main(): Promise<void> {
     return stop;
   }
 
-  function showError(where: "sign-in" | "device" | "comment" | "preferences", error: unknown): void {
+  function showError(where: "sign-in" | "device" | "comment" | "preferences" | "feed", error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    if (where === "preferences") {
+    if (where === "feed") {
+      $("feed-error").textContent = message;
+      $("feed-error").hidden = false;
+    } else if (where === "preferences") {
       // invalid-argument's message names every problem, e.g. "quietHours.end: start and end must differ".
       $("preferences-error").textContent = message;
       $("preferences-error").hidden = false;
