@@ -31,7 +31,7 @@ export type MarkReadRequest = { ids: string[]; all?: undefined } | { all: true; 
 
 /**
  * The silent badge update of one device: `data: { type: "badge", unread }`, APNs `aps.badge` with
- * `content-available` and no alert (a background push), Android and Web data only. One per user collapses
+ * `content-available` and no alert or sound (the badge changes, nothing is shown), Android and Web data only. One per user collapses
  * the ones before it.
  */
 export function badgeUpdate(token: string, unread: number): TokenMessage {
@@ -40,7 +40,10 @@ export function badgeUpdate(token: string, unread: number): TokenMessage {
     data: { type: "badge", unread: String(unread) },
     android: { collapseKey: "badge", priority: "normal" },
     apns: {
-      headers: { "apns-push-type": "background", "apns-priority": "5", "apns-collapse-id": "badge" },
+      // An "alert" push with nothing to show but the badge: Apple wants that type for any push carrying
+      // `badge` (a "background" one may carry only content-available, and iOS may drop its badge); priority 5
+      // lets the device batch it.
+      headers: { "apns-push-type": "alert", "apns-priority": "5", "apns-collapse-id": "badge" },
       payload: { aps: { badge: unread, contentAvailable: true } },
     },
     webpush: { headers: { Topic: "badge", Urgency: "normal" } },
