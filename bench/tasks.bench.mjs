@@ -102,6 +102,8 @@ export async function measureTasks(db, { devices, latencyMs }) {
     const lastAt = Math.max(...arrivals.map((a) => a.at));
     const doneAt = delivery.finishedAt.toMillis();
     const firstSliceAt = Math.min(...slices.map((s) => s.createdAt.toMillis()));
+    const breakdown = sliceBreakdown(slices, { writtenAt, firstAt, lastAt, doneAt, delivery });
+    progress(`  breakdown: ${JSON.stringify(breakdown)}`);
     await db.recursiveDelete(delivery.ref);
     return {
       devices: world.devices,
@@ -119,11 +121,45 @@ export async function measureTasks(db, { devices, latencyMs }) {
       max_dispatches_per_s: emulatorParam("PUSH_TASKS_MAX_DISPATCHES_PER_SECOND", 15),
       max_concurrent_dispatches: emulatorParam("PUSH_TASKS_MAX_CONCURRENT_DISPATCHES", 30),
       every_device_once: true,
+      breakdown,
     };
   } finally {
     await setFcmLatency(0);
     await cleanUpPostWorld(db, world);
   }
+}
+
+/**
+ * Where the time went, from the slice docs' own times (the gate's createdAt, the finish's finishedAt: both
+ * Firestore server times): the trigger until its delivery record and its first slice, each slice's time from
+ * gate to counted, how many ran at once on average, and the time no slice was running after the first began.
+ */
+function sliceBreakdown(slices, { writtenAt, firstAt, lastAt, doneAt, delivery }) {
+  const spans = slices
+    .map((s) => ({ start: s.createdAt.toMillis(), end: s.finishedAt?.toMillis() ?? s.createdAt.toMillis() }))
+    .sort((a, b) => a.start - b.start);
+  const durations = spans.map((s) => s.end - s.start).sort((a, b) => a - b);
+  const busy = durations.reduce((sum, d) => sum + d, 0);
+  let idle = 0;
+  let reach = spans[0].start;
+  for (const span of spans) {
+    if (span.start > reach) idle += span.start - reach;
+    reach = Math.max(reach, span.end);
+  }
+  const wall = reach - spans[0].start;
+  const at = (q) => durations[Math.min(durations.length - 1, Math.floor(q * durations.length))];
+  return {
+    s_write_to_delivery_record: round((delivery.createdAt.toMillis() - writtenAt) / 1000, 2),
+    s_write_to_first_slice: round((spans[0].start - writtenAt) / 1000, 2),
+    s_first_slice_to_last_counted: round(wall / 1000, 2),
+    s_first_push_to_last_push: round((lastAt - firstAt) / 1000, 2),
+    s_last_push_to_done: round((doneAt - lastAt) / 1000, 2),
+    slice_ms_median: at(0.5),
+    slice_ms_p90: at(0.9),
+    slice_ms_max: durations[durations.length - 1],
+    slices_at_once: round(busy / wall, 2),
+    s_no_slice_running: round(idle / 1000, 2),
+  };
 }
 
 async function main() {

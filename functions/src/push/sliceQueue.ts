@@ -2,11 +2,11 @@
  * The Cloud Tasks queue of `sendPushSlice`, through firebase-admin's task-queue client. In the
  * emulator suite the Functions emulator sets `CLOUD_TASKS_EMULATOR_HOST` for every function, and
  * firebase-admin then enqueues to the Cloud Tasks emulator instead (with a fixed "owner" token and an
- * emulated service account: no credentials needed).
+ * emulated service account, named up front by ../shared/taskQueueApp.ts: no credentials needed).
  */
 import { getFunctions } from "firebase-admin/functions";
 import { REGION } from "../params";
-import { adminApp } from "../shared/admin";
+import { taskQueueApp } from "../shared/taskQueueApp";
 import type { SliceQueue } from "./sliceTask";
 
 /** The task-queue function's name as firebase-admin wants it. */
@@ -24,7 +24,7 @@ const DISPATCH_DEADLINE_SECONDS = 330;
 const TASK_ALREADY_EXISTS = "functions/task-already-exists";
 
 export function sliceQueue(): SliceQueue {
-  const queue = getFunctions(adminApp()).taskQueue(SLICE_FUNCTION);
+  const queue = getFunctions(taskQueueApp()).taskQueue(SLICE_FUNCTION);
   return {
     async enqueue(task, taskId) {
       try {
