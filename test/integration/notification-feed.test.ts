@@ -8,20 +8,16 @@ import {
   cleanUp,
   comment,
   finishedDeliveriesOf,
-  messagesTo,
-  registerDevice,
+  deviceIn,
+  usersIn,
+  wireMessagesTo,
+  type WireMessage,
   setProfile,
   subscribe,
   writePost,
   type Device,
 } from "../support/commentPush";
-import {
-  adminDb,
-  closeEmulatorConnections,
-  eventually,
-  signedInClient,
-  type Client,
-} from "../support/emulators";
+import { adminDb, closeEmulatorConnections, eventually, type Client } from "../support/emulators";
 import { NotificationStore } from "../../functions/src/notifications/notificationStore";
 
 const made = {
@@ -34,27 +30,11 @@ const made = {
 afterEach(() => cleanUp(made));
 afterAll(closeEmulatorConnections);
 
-async function users(count: number): Promise<Client[]> {
-  const clients = await Promise.all(Array.from({ length: count }, () => signedInClient()));
-  made.uids.push(...clients.map((client) => client.uid));
-  return clients;
-}
+const users = (count: number) => usersIn(made, count);
+const device = (client: Client, options: Parameters<typeof deviceIn>[2] = {}) =>
+  deviceIn(made, client, options);
 
-async function device(client: Client, options: Parameters<typeof registerDevice>[1] = {}): Promise<Device> {
-  const registered = await registerDevice(client, options);
-  made.devices.push(registered);
-  return registered;
-}
-
-type WireMessage = {
-  token: string;
-  notification?: { title: string; body?: string };
-  data: Record<string, string>;
-  android?: { notification?: Record<string, unknown> };
-  apns?: { payload?: { aps?: Record<string, unknown> } };
-};
-const received = async (devices: Device[]) =>
-  (await messagesTo(devices.map((d) => d.token))) as unknown as WireMessage[];
+const received = wireMessagesTo;
 
 type Item = {
   id: string;

@@ -9,8 +9,9 @@ import {
   cleanUp,
   comment,
   finishedDeliveriesOf,
-  messagesTo,
-  registerDevice,
+  deviceIn,
+  usersIn,
+  wireMessagesTo,
   setPreferences,
   setProfile,
   subscribe,
@@ -23,7 +24,6 @@ import {
   anonymousClient,
   closeEmulatorConnections,
   eventually,
-  signedInClient,
   type Client,
 } from "../support/emulators";
 import { deleteDeliveriesWhere, endedDeliveriesWhere } from "../support/kindPush";
@@ -56,29 +56,11 @@ afterEach(async () => {
 });
 afterAll(closeEmulatorConnections);
 
-async function users(count: number): Promise<Client[]> {
-  const clients = await Promise.all(Array.from({ length: count }, () => signedInClient()));
-  made.uids.push(...clients.map((client) => client.uid));
-  return clients;
-}
+const users = (count: number) => usersIn(made, count);
+const device = (client: Client, options: Parameters<typeof deviceIn>[2] = {}) =>
+  deviceIn(made, client, options);
 
-async function device(client: Client, options: Parameters<typeof registerDevice>[1] = {}): Promise<Device> {
-  const registered = await registerDevice(client, options);
-  made.devices.push(registered);
-  return registered;
-}
-
-/** The FCM emulator's log as the devices received it: snake_case on the wire (docs/api.md). */
-type WireMessage = {
-  token: string;
-  notification?: { title: string; body?: string };
-  data: Record<string, string>;
-  android?: { notification?: Record<string, unknown> };
-  apns?: { payload?: { aps?: Record<string, unknown> } };
-  webpush?: { notification?: Record<string, unknown> };
-};
-const received = async (devices: Device[]) =>
-  (await messagesTo(devices.map((d) => d.token))) as unknown as WireMessage[];
+const received = wireMessagesTo;
 
 async function follow(follower: Client, followed: Client): Promise<void> {
   made.follows.push([followed.uid, follower.uid]);

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { addDoc, collection, doc, serverTimestamp, setDoc } from "firebase/firestore";
 import type { DocumentData } from "firebase-admin/firestore";
-import { adminDb, eventually, PROJECT_ID, uniqueToken, type Client } from "./emulators";
+import { adminDb, eventually, PROJECT_ID, signedInClient, uniqueToken, type Client } from "./emulators";
 import { DeliveryLeasedError } from "../../functions/src/push/delivery";
 
 function fcmEmulatorUrl(): string {
@@ -126,6 +126,42 @@ export async function waitOutWindowOf(postId: string): Promise<void> {
     { closesAt: number }[] | undefined;
   const waitMs = (windows?.[0]?.closesAt ?? 0) + 500 - Date.now();
   if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+}
+
+/** What a test made, for `cleanUp`. */
+export type Made = { devices: Device[]; uids: string[]; postIds: string[]; commentIds: string[] };
+
+/** `count` signed-in users, remembered in `made`. */
+export async function usersIn(made: Made, count: number): Promise<Client[]> {
+  const clients = await Promise.all(Array.from({ length: count }, () => signedInClient()));
+  made.uids.push(...clients.map((client) => client.uid));
+  return clients;
+}
+
+/** A device registered through the callable, remembered in `made`. */
+export async function deviceIn(
+  made: Made,
+  client: Client,
+  options: Parameters<typeof registerDevice>[1] = {},
+): Promise<Device> {
+  const registered = await registerDevice(client, options);
+  made.devices.push(registered);
+  return registered;
+}
+
+/** A message as the FCM emulator logged it: snake_case on the wire (docs/api.md). */
+export type WireMessage = {
+  token: string;
+  notification?: { title: string; body?: string };
+  data: Record<string, string>;
+  android?: { notification?: Record<string, unknown> };
+  apns?: { payload?: { aps?: Record<string, unknown> } };
+  webpush?: { notification?: Record<string, unknown> };
+};
+
+/** What these devices received, as the FCM emulator logged it. */
+export async function wireMessagesTo(devices: readonly Device[]): Promise<WireMessage[]> {
+  return messagesTo(devices.map((d) => d.token));
 }
 
 // --- What the server recorded ---------------------------------------------------------------------------
