@@ -3,17 +3,16 @@
  * windows signed in as two seeded demo users, each registering its browser through clients/web with a
  * simulated token from the FCM emulator, push to each other by commenting; sign-out unregisters the device.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import path from "node:path";
 import { deleteApp, initializeApp } from "firebase-admin/app";
 import { getAuth } from "firebase-admin/auth";
 import { FieldValue } from "firebase-admin/firestore";
 import type { Page } from "playwright-core";
 import { adminDb, closeEmulatorConnections, PROJECT_ID } from "../support/emulators";
+import { runScript, startDemoServer } from "./support/demoApp";
 import { launchChromium, newPage, settled, sidewaysOverflow, type TestBrowser } from "./support/chromium";
 
-const ROOT = path.resolve(__dirname, "../..");
 const DEMO_UIDS = ["demo-alice", "demo-bob", "demo-minji"];
 const PUSH_TIMEOUT_MS = 60_000;
 
@@ -23,27 +22,11 @@ let server: ChildProcess;
 let appUrl: string;
 const postId = `demo-app-test-${randomUUID()}`;
 
-function run(script: string): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, script)], { cwd: ROOT, stdio: "inherit" });
-    child.once("error", reject);
-    child.once("close", resolve);
-  });
-}
-
-/** `node demo-app/server.mjs --port 0`, as a developer would run it beside `npm start`; resolves its URL. */
-function startDemoServer(): Promise<string> {
-  server = spawn(process.execPath, [path.join(ROOT, "demo-app/server.mjs"), "--port", "0"], { cwd: ROOT });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    server.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      output += chunk;
-      const url = /Demo web app on (http:\/\/\S+)/.exec(output)?.[1];
-      if (url) resolve(url);
-    });
-    server.stderr?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-    server.once("exit", (code) => reject(new Error(`the demo app exited (${code}): ${output}`)));
-  });
+/** Starts the demo app's server, kept in `server` for afterAll; resolves its URL. */
+function startDemo(): Promise<string> {
+  const demo = startDemoServer();
+  server = demo.server;
+  return demo.url;
 }
 
 const deviceIdOf = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
@@ -52,13 +35,13 @@ beforeAll(async () => {
   // Only inside this run's emulators (adminDb() refuses without them): the seed resets the demo world of
   // whatever emulators listen on the default ports.
   const db = adminDb();
-  expect(await run("scripts/demo-seed.mjs")).toBe(0);
+  expect(await runScript("scripts/demo-seed.mjs")).toBe(0);
   // A post of Alice's of its own, so no other test's coalescing window on the demo post is in the way.
   await db
     .collection("posts")
     .doc(postId)
     .set({ authorId: "demo-alice", title: "Browser test post", createdAt: FieldValue.serverTimestamp() });
-  [appUrl, browser] = await Promise.all([startDemoServer(), launchChromium()]);
+  [appUrl, browser] = await Promise.all([startDemo(), launchChromium()]);
 });
 
 afterAll(async () => {

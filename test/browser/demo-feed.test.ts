@@ -6,18 +6,17 @@
  * in one tab (the `markNotificationsRead` callable) clears it, and the other tab sees the count drop without a
  * reload; so does a click on one item. Each time the user's device gets the silent badge update.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { deleteApp, initializeApp } from "firebase-admin/app";
 import { getAuth } from "firebase-admin/auth";
 import { FieldValue } from "firebase-admin/firestore";
 import type { Page } from "playwright-core";
 import { messagesTo } from "../support/commentPush";
 import { adminDb, closeEmulatorConnections, PROJECT_ID } from "../support/emulators";
+import { runScript, startDemoServer } from "./support/demoApp";
 import { launchChromium, settled, sidewaysOverflow, type TestBrowser } from "./support/chromium";
 
-const ROOT = path.resolve(__dirname, "../..");
 const DEMO_UIDS = ["demo-alice", "demo-bob", "demo-minji"];
 /** The reader: 김민지, who follows the test's posts (Alice wrote them, Bob comments). */
 const READER = { uid: "demo-minji", name: "김민지" };
@@ -33,27 +32,11 @@ let appUrl: string;
 const firstPost = `demo-feed-test-${randomUUID()}`;
 const secondPost = `demo-feed-test-${randomUUID()}`;
 
-function run(script: string): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, script)], { cwd: ROOT, stdio: "inherit" });
-    child.once("error", reject);
-    child.once("close", resolve);
-  });
-}
-
-/** `node demo-app/server.mjs --port 0`, as a developer would run it beside `npm start`; resolves its URL. */
-function startDemoServer(): Promise<string> {
-  server = spawn(process.execPath, [path.join(ROOT, "demo-app/server.mjs"), "--port", "0"], { cwd: ROOT });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    server.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      output += chunk;
-      const url = /Demo web app on (http:\/\/\S+)/.exec(output)?.[1];
-      if (url) resolve(url);
-    });
-    server.stderr?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-    server.once("exit", (code) => reject(new Error(`the demo app exited (${code}): ${output}`)));
-  });
+/** Starts the demo app's server, kept in `server` for afterAll; resolves its URL. */
+function startDemo(): Promise<string> {
+  const demo = startDemoServer();
+  server = demo.server;
+  return demo.url;
 }
 
 const notificationsOf = (uid: string) => adminDb().collection("notifications").doc(uid);
@@ -62,7 +45,7 @@ beforeAll(async () => {
   // Only inside this run's emulators (adminDb() refuses without them). The reader starts with an empty feed.
   const db = adminDb();
   await Promise.all(DEMO_UIDS.map((uid) => db.recursiveDelete(notificationsOf(uid))));
-  expect(await run("scripts/demo-seed.mjs")).toBe(0);
+  expect(await runScript("scripts/demo-seed.mjs")).toBe(0);
   for (const [postId, title] of [
     [firstPost, "Feed test post"],
     [secondPost, "Another feed test post"],
@@ -75,7 +58,7 @@ beforeAll(async () => {
       .doc(READER.uid)
       .set({ muted: false, since: FieldValue.serverTimestamp() });
   }
-  [appUrl, browser] = await Promise.all([startDemoServer(), launchChromium()]);
+  [appUrl, browser] = await Promise.all([startDemo(), launchChromium()]);
 });
 
 afterAll(async () => {

@@ -5,16 +5,15 @@
  * callable answered (and, after a reload, what the doc holds), and a refused change shows the callable's
  * `invalid-argument` message and changes nothing.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { deleteApp, initializeApp } from "firebase-admin/app";
 import { getAuth } from "firebase-admin/auth";
 import type { Page } from "playwright-core";
 import { adminDb, closeEmulatorConnections, PROJECT_ID } from "../support/emulators";
+import { runScript, startDemoServer } from "./support/demoApp";
 import { launchChromium, settled, sidewaysOverflow, type TestBrowser } from "./support/chromium";
 
-const ROOT = path.resolve(__dirname, "../..");
 const DEMO_UIDS = ["demo-alice", "demo-bob", "demo-minji"];
 /** The browser's own zone, set on its context: the panel must offer it for quiet hours. */
 const BROWSER_ZONE = "Asia/Seoul";
@@ -24,27 +23,11 @@ let browser: TestBrowser;
 let server: ChildProcess;
 let appUrl: string;
 
-function run(script: string): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, script)], { cwd: ROOT, stdio: "inherit" });
-    child.once("error", reject);
-    child.once("close", resolve);
-  });
-}
-
-/** `node demo-app/server.mjs --port 0`, as a developer would run it beside `npm start`; resolves its URL. */
-function startDemoServer(): Promise<string> {
-  server = spawn(process.execPath, [path.join(ROOT, "demo-app/server.mjs"), "--port", "0"], { cwd: ROOT });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    server.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      output += chunk;
-      const url = /Demo web app on (http:\/\/\S+)/.exec(output)?.[1];
-      if (url) resolve(url);
-    });
-    server.stderr?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-    server.once("exit", (code) => reject(new Error(`the demo app exited (${code}): ${output}`)));
-  });
+/** Starts the demo app's server, kept in `server` for afterAll; resolves its URL. */
+function startDemo(): Promise<string> {
+  const demo = startDemoServer();
+  server = demo.server;
+  return demo.url;
 }
 
 const notificationsOf = (uid: string) => adminDb().collection("notifications").doc(uid);
@@ -53,8 +36,8 @@ beforeAll(async () => {
   // Only inside this run's emulators (adminDb() refuses without them): the seed resets the demo world of
   // whatever emulators listen on the default ports, preferences included.
   adminDb();
-  expect(await run("scripts/demo-seed.mjs")).toBe(0);
-  [appUrl, browser] = await Promise.all([startDemoServer(), launchChromium()]);
+  expect(await runScript("scripts/demo-seed.mjs")).toBe(0);
+  [appUrl, browser] = await Promise.all([startDemo(), launchChromium()]);
 });
 
 afterAll(async () => {
