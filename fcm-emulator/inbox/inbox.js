@@ -23,6 +23,11 @@
     projects: new Set(),
     /** Bumped whenever the list is reloaded, so late answers of an earlier load are ignored. */
     generation: 0,
+    /**
+     * Attempts that arrived live while the newest reload was on its way: its answer may predate them, and
+     * replacing the cards with it must not lose them.
+     */
+    arrivedDuringReload: null,
     events: null,
     reconnectTimer: null,
   };
@@ -268,15 +273,22 @@
 
   async function reload() {
     const generation = ++state.generation;
+    const arrivedMeanwhile = [];
+    state.arrivedDuringReload = arrivedMeanwhile;
     try {
       const page = await fetchPage();
       if (generation !== state.generation) return;
+      state.arrivedDuringReload = null;
       list.replaceChildren(...page.attempts.map((attempt) => card(attempt, false)));
       state.projects = new Set();
       notePage(page);
+      // Those the answer already has are skipped by seq; the others are newer than it, and go on top.
+      arrivedMeanwhile.forEach(show);
       showCounts();
     } catch {
-      if (generation === state.generation) setConnection("down", "emulator unreachable, retrying…");
+      if (generation !== state.generation) return;
+      state.arrivedDuringReload = null;
+      setConnection("down", "emulator unreachable, retrying…");
     }
   }
 
@@ -297,6 +309,12 @@
   });
 
   function arrived(attempt) {
+    state.arrivedDuringReload?.push(attempt);
+    show(attempt);
+  }
+
+  /** Puts a new attempt on top of the list, unless it is there already. */
+  function show(attempt) {
     if (list.querySelector(`[data-seq="${attempt.seq}"]`)) return;
     list.prepend(card(attempt, true));
     state.matched += 1;

@@ -136,3 +136,48 @@ describe("the push inbox across an emulator restart", () => {
     }
   });
 });
+
+describe("the push inbox while its list reloads", () => {
+  it("keeps a push that arrives live while the reload's older answer is on its way", async () => {
+    const emulator = await startFcmEmulator({ host: "127.0.0.1", port: 0 });
+    const { page, context, consoleErrors } = await newPage(browser.browser);
+    try {
+      expect(await send(emulator, "token-earlier-abcdef", "The earlier push")).toBe(200);
+      await page.goto(`${emulator.url}/`);
+      await page.locator("#connection[data-state=live]").waitFor();
+      await page.locator(".card", { hasText: "The earlier push" }).waitFor();
+
+      // Every list load from here on takes its answer from the emulator at once (a snapshot without the
+      // live push) and hands it to the page only when released: the live push lands in between.
+      const held: Array<() => Promise<void>> = [];
+      await page.route("**/emulator/v1/attempts*", async (route) => {
+        const response = await route.fetch();
+        const body = await response.body();
+        held.push(() => route.fulfill({ response, body }));
+      });
+      // A filter change reloads the list and reopens the live stream, whose opening reloads it again.
+      await page.getByLabel("Post id").fill("p-live");
+      expect(await settled(() => Promise.resolve(held.length), 2)).toBe(2);
+      await page.locator("#connection[data-state=live]").waitFor();
+
+      expect(await send(emulator, "token-live-abcdef", "The live push")).toBe(200);
+      await page.locator(".card", { hasText: "The live push" }).waitFor();
+      // Mark the earlier push's card: the reload replaces every card, so the mark going is the reload done.
+      await page.evaluate(
+        `document.querySelector(".card:last-child").setAttribute("data-before-reload", "")`,
+      );
+      await Promise.all(held.map((fulfil) => fulfil()));
+      expect(await settled(() => page.locator("[data-before-reload]").count(), 0)).toBe(0);
+
+      expect(await page.locator(".card .title").allTextContents()).toEqual([
+        "The live push",
+        "The earlier push",
+      ]);
+      expect(await page.locator("#counts").textContent()).toBe("2 matching attempts");
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await context.close();
+      await emulator.close();
+    }
+  });
+});
