@@ -6,8 +6,12 @@
 // window's digest instead: sendCommentDigest's handler on the task given (a window already closed), sent by
 // the task itself (no slices) and measured the same way.
 //
+// With --runs, several comments' fan-outs one after another in this one process, each with the feed on or
+// off (PUSH_FEED, read by every run), timed and nothing else: the feed's cost, warm and interleaved.
+//
 // Run by bench/fanout.mjs: node bench/fanout.child.mjs <postId> <commentId> <commenter> [--count-reads]
 //                          (with PUSH_FEED=false in its environment: the same fan-out without the feed)
+//                          node bench/fanout.child.mjs <postId> - <commenter> --runs '[{"commentId","feed"}]'
 //                          node bench/fanout.child.mjs --digest '<task as JSON>' [--count-reads]
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -32,6 +36,8 @@ const [postId, commentId, commenter] = process.argv.slice(2);
 const digestAt = process.argv.indexOf("--digest");
 const digestTask = digestAt === -1 ? undefined : JSON.parse(process.argv[digestAt + 1]);
 const countReads = process.argv.includes("--count-reads");
+const runsAt = process.argv.indexOf("--runs");
+const timedRuns = runsAt === -1 ? undefined : JSON.parse(process.argv[runsAt + 1]);
 
 let reads = 0;
 let writes = 0;
@@ -54,6 +60,31 @@ const { handleCommentCreated, handleCommentDigest } = digestTask
   ? require("../functions/lib/functions/sendCommentDigest.js")
   : require("../functions/lib/functions/onCommentCreated.js");
 const { Timestamp } = require("firebase-admin/firestore");
+
+const commentOf = (id) => ({
+  id: `bench-fanout-${id}`,
+  params: { postId, commentId: id },
+  data: {
+    data: () => ({
+      authorId: commenter,
+      text: "Memory benchmark comment. ".repeat(8),
+      createdAt: Timestamp.now(),
+    }),
+  },
+});
+
+if (timedRuns) {
+  const runs = [];
+  for (const { commentId: id, feed } of timedRuns) {
+    if (feed) delete process.env.PUSH_FEED;
+    else process.env.PUSH_FEED = "false";
+    const started = performance.now();
+    const outcome = await handleCommentCreated(commentOf(id));
+    runs.push({ commentId: id, feed, outcome, seconds: (performance.now() - started) / 1000 });
+  }
+  process.send({ runs });
+  process.exit(0);
+}
 
 // Two peaks: the heap as sampled every 10 ms (garbage not collected yet included, so it depends on when V8
 // chose to collect), and the heap that is live, sampled right after a full collection every 250 ms (what

@@ -306,7 +306,7 @@ function table(results) {
     [
       "feed_fanout_ratio",
       na(results.feed_fanout_ratio),
-      `the 10k fan-out with the feed ${na(results.fanout_memory?.feed?.with_feed_messages_per_s, " msg/s")}, without ${na(results.fanout_memory?.feed?.without_feed_messages_per_s, " msg/s")} (best of 2 each, in turn)`,
+      `the 10k fan-out with the feed ${na(results.fanout_memory?.feed?.with_feed_messages_per_s, " msg/s")}, without ${na(results.fanout_memory?.feed?.without_feed_messages_per_s, " msg/s")} (one process, warm, median of 3 each, in turn)`,
     ],
     [
       `prune, ${SIZES.prune.stale} stale of ${SIZES.prune.total}`,

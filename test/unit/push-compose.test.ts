@@ -60,6 +60,11 @@ describe("composeCommentPush", () => {
     expect(keys.apns).not.toBe(collapseKeysOf("c".repeat(66)).apns);
     expect(keys.web).toMatch(/^[0-9a-f]{32}$/);
     expect(collapseKeysOf("comment-2").web).not.toBe(collapseKeysOf("comment-1").web);
+    // Asked again for the same id (every device of a delivery): the same keys, a copy each time.
+    const again = collapseKeysOf(long);
+    expect(again).toEqual(keys);
+    again.web = "changed";
+    expect(collapseKeysOf(long).web).toBe(keys.web);
   });
 
   it("titles in English by relation", () => {
@@ -140,6 +145,21 @@ describe("composeCommentPush", () => {
     const body = truncateCodePoints(text, 200);
     expect(body).toBe(`${"a".repeat(196)}…`);
     expect(codePoints(body)).toBeLessThanOrEqual(200);
+  });
+
+  it("counts code points as Array.from does (a lone surrogate is one), and cuts a text again the same way", () => {
+    // 199 code points in 200 UTF-16 units (one pair), then a lone high surrogate: 200 code points, kept.
+    const fits = `${"a".repeat(198)}😀\ud800`;
+    expect(truncateCodePoints(fits, 200)).toBe(fits);
+    const over = `${fits}b`;
+    const first = truncateCodePoints(over, 200);
+    expect(codePoints(first)).toBeLessThanOrEqual(200);
+    expect(first.endsWith("…")).toBe(true);
+    // Cut once and remembered: the second answer is the same, and another limit is cut on its own.
+    expect(truncateCodePoints(over, 200)).toBe(first);
+    expect(truncateCodePoints(over, 10)).toBe(`${"a".repeat(9)}…`);
+    for (let i = 0; i < 100; i++) truncateCodePoints(`${i} ${"x".repeat(300)}`, 200);
+    expect(truncateCodePoints(over, 200)).toBe(first);
   });
 
   it("never exceeds the limit even for one enormous grapheme", () => {

@@ -1,6 +1,7 @@
 // The streamed fan-out's pure parts: messages sent as their pages arrive (deliverStream), the audience's pages
-// (commentAudience over in-memory stores) and reading one page ahead (readAhead).
-import { readAhead } from "../../functions/src/push/audience";
+// (commentAudience over in-memory stores), reading one page ahead (readAhead) and working on pages ahead
+// (mapAhead).
+import { mapAhead, readAhead } from "../../functions/src/push/audience";
 import { commentAudience } from "../../functions/src/push/kinds/comment/audience";
 import { deliverStream, type DeliveryMessage } from "../../functions/src/push/domain/deliver";
 import { defaultRetryPolicy } from "../../functions/src/push/domain/retryPolicy";
@@ -119,6 +120,20 @@ describe("commentAudience", () => {
     expect(pages.flatMap((p) => p.devices.map((d) => d.uid))).toEqual(["author", "f1", "f3"]);
   });
 
+  it("starts with a small page and doubles the pages after it up to the page size", async () => {
+    const subscribers = Array.from({ length: 1_000 }, (_, i) => ({ uid: `s${i}`, muted: false }));
+    const { stores } = fakeCommentPushStores({ devices: [], subscribers });
+    const sizes: number[] = [];
+    for await (const p of commentAudience(stores, {
+      postId: "p",
+      postAuthorId: "author",
+      commentAuthorId: "c",
+    }))
+      sizes.push(p.recipients.length);
+    // The author joins the first page; 50, 100, 200, 400, then at most 500 each.
+    expect(sizes).toEqual([51, 100, 200, 400, 250]);
+  });
+
   it("leaves out an author who muted the post, wherever their subscriber doc falls", async () => {
     const pages = await audience([
       { uid: "f1", muted: false },
@@ -156,5 +171,73 @@ describe("readAhead", () => {
       })(),
     ).rejects.toThrow("read failed");
     expect(seen).toEqual([0, 1]);
+  });
+});
+
+describe("mapAhead", () => {
+  /** A promise per item, settled by the test. */
+  function gated() {
+    const started: number[] = [];
+    const release = new Map<number, (value: string) => void>();
+    const fail = new Map<number, (error: Error) => void>();
+    const work = (item: number) => {
+      started.push(item);
+      return new Promise<string>((resolve, reject) => {
+        release.set(item, resolve);
+        fail.set(item, reject);
+      });
+    };
+    return { started, release, fail, work };
+  }
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("works on up to `depth` items at once and hands them over in order", async () => {
+    const { started, release, work } = gated();
+    const iterator = mapAhead(pagesOf([0, 1, 2, 3]), 2, work)[Symbol.asyncIterator]();
+    const first = iterator.next();
+    await tick();
+    expect(started).toEqual([0, 1]);
+    // The second finishes first: still handed over after the first.
+    release.get(1)!("one");
+    release.get(0)!("zero");
+    expect(await first).toEqual({ done: false, value: "zero" });
+    await tick();
+    // Room freed by the first: the third has started, the fourth waits.
+    expect(started).toEqual([0, 1, 2]);
+    expect(await iterator.next()).toEqual({ done: false, value: "one" });
+    release.get(2)!("two");
+    expect(await iterator.next()).toEqual({ done: false, value: "two" });
+    release.get(3)!("three");
+    expect(await iterator.next()).toEqual({ done: false, value: "three" });
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("rethrows a failed item where it is reached, and waits for the work started before it returns", async () => {
+    const { started, release, fail, work } = gated();
+    const seen: string[] = [];
+    let finished = false;
+    const consumed = (async () => {
+      for await (const value of mapAhead(pagesOf([0, 1, 2]), 2, work)) seen.push(value);
+    })().finally(() => (finished = true));
+    await tick();
+    fail.get(0)!(new Error("commit failed"));
+    await tick();
+    // The second item's work is still running: the consumer's error waits for it.
+    expect(finished).toBe(false);
+    release.get(1)!("one");
+    await expect(consumed).rejects.toThrow("commit failed");
+    expect(seen).toEqual([]);
+    expect(started).toEqual([0, 1]);
+  });
+
+  it("rethrows a failed read of the source where it is reached, after the items before it", async () => {
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const value of mapAhead(pagesOf([0, 1, 2], 2), 3, (n: number) => Promise.resolve(n * 10)))
+          seen.push(value);
+      })(),
+    ).rejects.toThrow("UNAVAILABLE");
+    expect(seen).toEqual([0, 10]);
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { ActiveDevice } from "../devices/deviceDoc";
 import type { FeedEntry, NotificationStore } from "../notifications/notificationStore";
-import { readAhead, type AudiencePage } from "./audience";
+import { mapAhead, type AudiencePage } from "./audience";
 import type { Delivery, RenderOptions } from "./kind";
 
 export type FeedWriter = Pick<NotificationStore, "addItems">;
@@ -21,6 +21,11 @@ export function feedOf(store: Partial<FeedWriter>): FeedWriter | undefined {
 export type FedPage = { page: AudiencePage; badges?: ReadonlyMap<string, number> | undefined };
 
 const DAY_MS = 86_400_000;
+/**
+ * Pages whose items are being written at once, ahead of the page being sent: the commits of one page take
+ * about as long as sending it, so one ahead left FCM waiting between pages (docs/performance.md).
+ */
+const FEED_PAGES_AHEAD = 2;
 
 /**
  * The device a recipient's item is rendered for: their most recently seen one (its language), or, with
@@ -70,8 +75,8 @@ export function feedEntries<Content>(
 }
 
 /**
- * `pages` with their recipients' items written and their badges worked out (read one ahead, so the next
- * page's items are written while the current one is sent); as they are, without a feed.
+ * `pages` with their recipients' items written and their badges worked out, the items of the next
+ * `FEED_PAGES_AHEAD` pages written while the current one is sent; as they are, without a feed.
  */
 export function fedPages<Content>(
   delivery: Delivery<Content>,
@@ -84,23 +89,18 @@ export function fedPages<Content>(
     options,
   }: { ttlDays?: number | undefined; nowMs: () => number; options: RenderOptions },
 ): AsyncIterable<FedPage> {
-  async function* fed(): AsyncGenerator<FedPage> {
-    for await (const page of pages) {
-      if (!feed || page.recipients.length === 0) {
-        yield { page };
-        continue;
-      }
-      const expireAt = new Date(nowMs() + ttlDays * DAY_MS);
-      const created = await feed.addItems(
-        delivery.id,
-        feedEntries(delivery, content, page, options),
-        expireAt,
-      );
-      const badges = new Map<string, number>();
-      for (const uid of page.recipients)
-        badges.set(uid, (page.unread?.get(uid) ?? 0) + (created.has(uid) ? 1 : 0));
-      yield { page, badges };
-    }
-  }
-  return feed ? readAhead(fed()) : fed();
+  if (!feed) return asIs(pages);
+  return mapAhead(pages, FEED_PAGES_AHEAD, async (page): Promise<FedPage> => {
+    if (page.recipients.length === 0) return { page };
+    const expireAt = new Date(nowMs() + ttlDays * DAY_MS);
+    const created = await feed.addItems(delivery.id, feedEntries(delivery, content, page, options), expireAt);
+    const badges = new Map<string, number>();
+    for (const uid of page.recipients)
+      badges.set(uid, (page.unread?.get(uid) ?? 0) + (created.has(uid) ? 1 : 0));
+    return { page, badges };
+  });
+}
+
+async function* asIs(pages: Iterable<AudiencePage> | AsyncIterable<AudiencePage>): AsyncIterable<FedPage> {
+  for await (const page of pages) yield { page };
 }

@@ -62,6 +62,22 @@ export function displayNameOf(name: string | null | undefined): string | undefin
  * cuts at a grapheme boundary (a flag or a family emoji is kept whole or dropped whole).
  */
 export function truncateCodePoints(text: string, max: number = BODY_MAX_CODE_POINTS): string {
+  if (text.length <= max) return text; // never more code points than UTF-16 units
+  // A fan-out renders the same text for every device: cut it once (grapheme segmentation is costly).
+  const key = `${max}:${text}`;
+  const known = recentlyCut.get(key);
+  if (known !== undefined) return known;
+  const cut = cutCodePoints(text, max);
+  if (recentlyCut.size >= RECENT_CUTS) recentlyCut.clear();
+  recentlyCut.set(key, cut);
+  return cut;
+}
+
+/** Texts cut lately, by max and text; cleared when full (a cut is a pure function of both). */
+const recentlyCut = new Map<string, string>();
+const RECENT_CUTS = 64;
+
+function cutCodePoints(text: string, max: number): string {
   if (countCodePoints(text) <= max) return text;
   const room = max - 1; // for the ellipsis
   let kept = "";
@@ -77,8 +93,17 @@ export function truncateCodePoints(text: string, max: number = BODY_MAX_CODE_POI
   return `${kept.trimEnd()}${ELLIPSIS}`;
 }
 
+/** Code points of `text` (a lone surrogate counts one, as `Array.from` does), without building an array. */
 function countCodePoints(text: string): number {
-  return Array.from(text).length;
+  let count = 0;
+  for (let i = 0; i < text.length; i++, count++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+  }
+  return count;
 }
 
 /**
@@ -87,10 +112,16 @@ function countCodePoints(text: string): number {
  * else a hash of it; Web Push's `Topic` allows at most 32 URL-safe characters, so it is always the hash.
  */
 export function collapseKeysOf(collapseId: string): { android: string; apns: string; web: string } {
+  // One delivery's messages share their collapse id: hashed once, not once per device.
+  if (lastCollapse?.collapseId === collapseId) return { ...lastCollapse.keys };
   const hash = createHash("sha256").update(collapseId, "utf8").digest("hex").slice(0, 32);
   const apns = Buffer.byteLength(collapseId, "utf8") <= 64 ? collapseId : hash;
-  return { android: collapseId, apns, web: hash };
+  const keys = { android: collapseId, apns, web: hash };
+  lastCollapse = { collapseId, keys };
+  return { ...keys };
 }
+
+let lastCollapse: { collapseId: string; keys: { android: string; apns: string; web: string } } | undefined;
 
 /** Where a push is grouped on each platform, and what it collapses under. */
 export type Placement = { channelId: string; tag?: string | undefined; threadId: string; collapseId: string };

@@ -29,7 +29,7 @@ export async function* commentAudience(
   // The next query of subscribers is in flight while the current one's recipients are looked up and sent.
   let size = Math.min(pageSize, FIRST_AUDIENCE_PAGE_SIZE);
   for await (const subscribers of readAhead(stores.posts.subscriberPages(postId))) {
-    for (let start = 0; start < subscribers.length; start += size, size = pageSize) {
+    for (let start = 0; start < subscribers.length; start += size, size = Math.min(pageSize, size * 2)) {
       const part = subscribers.slice(start, start + size);
       const candidates = pageCandidates({ postAuthorId, author, commentAuthorId, subscribers: part });
       author = "";
