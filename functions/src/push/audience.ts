@@ -113,12 +113,7 @@ export function mapAhead<T, R>(
 ): AsyncIterable<R> {
   return {
     async *[Symbol.asyncIterator]() {
-      const iterator =
-        Symbol.asyncIterator in source
-          ? source[Symbol.asyncIterator]()
-          : (async function* () {
-              yield* source;
-            })();
+      const iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : inTurn(source);
       // The source is read one item at a time, in order, whatever the work does.
       let reading: Promise<unknown> = Promise.resolve();
       const start = (): Promise<IteratorResult<R, undefined>> => {
@@ -145,4 +140,9 @@ export function mapAhead<T, R>(
       }
     },
   };
+}
+
+/** The items of `items`, each once the one before has been taken. */
+async function* inTurn<T>(items: Iterable<T>): AsyncGenerator<T> {
+  for (const item of items) yield await Promise.resolve(item);
 }
