@@ -106,8 +106,8 @@ describe("fanOutComment with the task path", () => {
   });
 
   it("reads each recipient's devices once, a page at a time, and slices every recipient whole", async () => {
-    // Pages of 50, 500 and 450 recipients, 3 devices each: past 1,000 in the second; the third is read to be
-    // sliced.
+    // Pages of 50, 100, 200, 400 and 250 recipients (the pages double up to 500), 3 devices each: past 1,000
+    // devices in the third; the rest are read to be sliced. Each page's device lists are read once.
     const { stores, calls } = world({ followers: 999, devicesEach: 3 });
     const { queue, tasks } = recordingQueue();
     expect(await fanOutComment(event, { ...deps(stores), tasks: { threshold: 1_000, queue } })).toMatchObject(
@@ -116,7 +116,7 @@ describe("fanOutComment with the task path", () => {
         audience: 2_997,
       },
     );
-    expect(calls).toMatchObject({ devicesRead: 3, counted: 1 });
+    expect(calls).toMatchObject({ devicesRead: 5, counted: 1 });
     expect(tasks.reduce((sum, { task }) => sum + task.slice.devices, 0)).toBe(2_997);
     // Every recipient is in exactly one slice, never split (the author too, who has no device: their feed item).
     const uids = tasks.flatMap(({ task }) => task.slice.uids);
