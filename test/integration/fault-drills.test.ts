@@ -305,7 +305,7 @@ describe("one comment-created event delivered twice", () => {
     // and the platform's redelivery, after the winner is done, is refused. Either way: one send.
     const settled = await Promise.allSettled([run(), run()]);
     const outcomes = await Promise.all(
-      settled.map((result) => {
+      settled.map(async (result) => {
         if (result.status === "fulfilled") return result.value;
         expect(result.reason).toBeInstanceOf(DeliveryLeasedError);
         return run();
