@@ -2,7 +2,7 @@
  * The feed beside the send (docs/delivery.md, "The feed"): before a page's messages go out, each of its
  * recipients gets one item in `notifications/{uid}/items/{deliveryId}` (also those without a device, and
  * those whose push is silent), created with its unread increment in one commit, never twice; the page's
- * badges follow from it. The next page's items are written while the current page is sent.
+ * badges follow from it. The next two pages' items are written while the current page is sent.
  */
 import type { ActiveDevice } from "../devices/deviceDoc";
 import type { FeedEntry, NotificationStore } from "../notifications/notificationStore";
