@@ -3,7 +3,7 @@
 // of into jest's output. test/support/logsReporter.js names the file beside a failing test.
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { logger } from "firebase-functions";
+import { logger } from "firebase-functions/logger";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** Keep in step with logsReporter.js. */

@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "firebase-functions/logger";
 
 type Ids = { eventId: string; postId: string; commentId: string };
 

@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "firebase-functions/logger";
 import { errorText } from "../shared/errorText";
 
 /** Log events of a post's subscriber roster (posts/roster.ts): nothing is lost by either, only reads. */

@@ -1,4 +1,4 @@
-import { logger } from "firebase-functions";
+import { logger } from "firebase-functions/logger";
 
 /** Log events of the sweeper and of the credential breaker (docs/delivery.md). */
 export const sweepLog = {
