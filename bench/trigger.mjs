@@ -17,6 +17,7 @@ import {
   waitFor,
   writeInBatches,
 } from "./bench-support.mjs";
+import { cpuPerMessage, cpuSnapshot } from "./cpu.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -148,9 +149,11 @@ async function arrivalsOf(commentId) {
 async function fanOutOnce(db, world, timeoutMs) {
   await freshPost(db, world);
   await clearFcmLog();
+  const cpuBefore = cpuSnapshot();
   const { commentId, writtenAt } = await writeComment(db, world, "Fan-out benchmark comment. ".repeat(8));
   // Times come from the FCM emulator's receivedAt: polling slowly only keeps the bench off the CPU it measures.
   const delivery = await finishedDelivery(db, commentId, timeoutMs, 500);
+  const cpuAfter = cpuSnapshot();
   const arrivals = await arrivalsOf(commentId);
   if (delivery.status !== "done" || delivery.sent !== world.devices || arrivals.length !== world.devices) {
     throw new Error(
@@ -171,6 +174,8 @@ async function fanOutOnce(db, world, timeoutMs) {
     messages_per_s: round(arrivals.length / toLastPush),
     // The send phase alone: before the first push the trigger reads the post, subscribers, opt-outs and devices.
     send_phase_messages_per_s: round(arrivals.length / ((lastAt - firstAt) / 1000)),
+    // Write → delivery seen done (the poll's last 500 ms at most are idle), per process (cpu.mjs).
+    cpu_us_per_message: cpuPerMessage(cpuBefore, cpuAfter, arrivals.length),
   };
 }
 
