@@ -92,6 +92,11 @@ export function median(values) {
   return percentile(values, 50);
 }
 
+/** The run in the middle by `messages_per_s` (the upper one of the two middle runs of an even count). */
+export function medianRun(runs) {
+  return [...runs].sort((a, b) => a.messages_per_s - b.messages_per_s)[Math.floor(runs.length / 2)];
+}
+
 /** Nearest-rank percentile. */
 export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);

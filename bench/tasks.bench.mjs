@@ -16,6 +16,7 @@ import {
   adminFirestore,
   clearFcmLog,
   fcmLog,
+  medianRun,
   option,
   progress,
   round,
@@ -70,7 +71,7 @@ export async function measureTasks(db, { devices, latencyMs, runs = 1 }) {
           `${result.seconds_to_first_slice} s`,
       );
     }
-    const middle = [...results].sort((a, b) => a.messages_per_s - b.messages_per_s)[Math.floor(runs / 2)];
+    const middle = medianRun(results);
     return {
       devices: world.devices,
       fcm_latency_ms: latencyMs,

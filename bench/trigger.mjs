@@ -10,6 +10,7 @@ import {
   clearFcmLog,
   fcmLog,
   median,
+  medianRun,
   percentile,
   progress,
   round,
@@ -204,7 +205,7 @@ export async function measureFanOut(db, world, { latencyMs, runs, timeoutMs, war
     );
   }
   await setFcmLatency(0);
-  const middle = [...results].sort((a, b) => a.messages_per_s - b.messages_per_s)[Math.floor(runs / 2)];
+  const middle = medianRun(results);
   return {
     latency_ms: latencyMs,
     devices: world.devices,
